@@ -1,0 +1,29 @@
+# crm_sync: the three commands that do everything on a fresh machine.
+#   make setup   Python deps, PostgreSQL, Chromium, Odoo 18 (ODOO_SRC=/path/to/odoo-18.0 to install from a tree)
+#   make run     Odoo at http://127.0.0.1:8069 on crm_sync_demo, with crm_sync and its demo data
+#   make test    the whole crm_sync suite (pytest-odoo, browser tours included)
+.PHONY: setup run test test-odoo lint bench pot clean
+
+setup:
+	bash scripts/setup.sh
+
+run:
+	bash scripts/run.sh
+
+test:
+	bash scripts/test.sh
+
+test-odoo:
+	bash scripts/test_odoo.sh
+
+lint:
+	bash scripts/lint.sh
+
+bench:
+	bash scripts/bench.sh
+
+pot:
+	bash scripts/pot.sh
+
+clean:
+	rm -rf .build

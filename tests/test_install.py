@@ -1,0 +1,33 @@
+from odoo.tests import tagged
+
+from .common import CrmSyncCommon, CrmSyncHttpCommon
+
+
+@tagged("post_install", "-at_install", "crm_sync")
+class TestInstall(CrmSyncCommon):
+    def test_group_ladder(self):
+        """Salesmen are CRM Sync users; sales managers are CRM Sync managers who may convert."""
+        self.assertTrue(self.user_salesman.has_group("crm_sync.crm_sync_group_user"))
+        self.assertFalse(
+            self.user_salesman.has_group("crm_sync.crm_sync_group_manager")
+        )
+        self.assertFalse(
+            self.user_salesman.has_group("crm_sync.crm_sync_group_convert_leads")
+        )
+        self.assertTrue(
+            self.user_sales_manager.has_group("crm_sync.crm_sync_group_manager")
+        )
+        self.assertTrue(
+            self.user_sales_manager.has_group("crm_sync.crm_sync_group_convert_leads")
+        )
+        self.assertFalse(self.user_portal.has_group("crm_sync.crm_sync_group_user"))
+
+
+@tagged("post_install", "-at_install", "crm_sync")
+class TestRpc(CrmSyncHttpCommon):
+    def test_rpc_as_salesman(self):
+        """The XML-RPC helper reaches the test server as a plain salesman."""
+        res = self.rpc(
+            self.user_salesman, "res.users", "read", [self.user_salesman.id], ["login"]
+        )
+        self.assertEqual(res[0]["login"], "crm_sync_salesman")
