@@ -17,7 +17,7 @@
         "security/crm_sync_groups.xml",
         "security/ir.model.access.csv",
     ],
-    "demo": [],
+    "demo": ["demo/crm_sync_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_sync/static/tests/tours/*.js",

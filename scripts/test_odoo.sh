@@ -9,7 +9,7 @@ odoo -d "$DB" -i crm_sync --stop-after-init --http-port="$(free_port)" --log-lev
 echo "==> running Odoo's crm tests (at_install and post_install) with crm_sync installed"
 set +e
 odoo -d "$DB" -u crm --test-enable --test-tags /crm --stop-after-init --http-port="$(free_port)" --log-level=test 2>&1 \
-    | tee "$BUILD/test-odoo.log" | grep -E "(ERROR|FAIL|tests in|failed, |Ran [0-9]+ tests|Starting .*Test|of [0-9]+ tests)" 
+    | tee "$BUILD/test-odoo.log" | grep -E "( ERROR | CRITICAL |FAIL:|tests in|failed, | of [0-9]+ tests)" 
 rc=${PIPESTATUS[0]}
 set -e
 summary=$(grep -Eo "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$BUILD/test-odoo.log" | tail -n1 || true)
