@@ -2,9 +2,12 @@
 
 ``CrmSyncCommon`` gives every test class the same cast of users:
 
-- ``user_salesman``: a plain salesman (Sales / User: Own Documents Only), hence a CRM Sync User;
-- ``user_sales_manager``: a sales manager, hence a CRM Sync Manager (and "Convert leads");
-- ``user_admin_settings``: a Settings administrator (may create companies and internal users);
+- ``user_salesman``: a plain salesman (Sales / User: Own Documents Only),
+  hence a CRM Sync User;
+- ``user_sales_manager``: a sales manager, hence a CRM Sync Manager (and
+  "Convert leads");
+- ``user_admin_settings``: a Settings administrator (may create companies and
+  internal users);
 - ``user_portal``: a portal user.
 
 Passwords equal logins, so XML-RPC tests can authenticate as any of them
@@ -65,7 +68,7 @@ class CrmSyncCommon(BaseCommon, CrmSyncUsersMixin):
 
 
 class CrmSyncRpcMixin:
-    """Call model methods through real XML-RPC against the test server (HttpCase only)."""
+    """Call model methods through real XML-RPC against the test server (HttpCase)."""
 
     def rpc(self, user, model, method, *args, **kwargs):
         return self.xmlrpc_object.execute_kw(

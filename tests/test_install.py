@@ -6,7 +6,7 @@ from .common import CrmSyncCommon, CrmSyncHttpCommon
 @tagged("post_install", "-at_install", "crm_sync")
 class TestInstall(CrmSyncCommon):
     def test_group_ladder(self):
-        """Salesmen are CRM Sync users; sales managers are CRM Sync managers who may convert."""
+        """Salesmen are CRM Sync users; sales managers are managers who may convert."""
         self.assertTrue(self.user_salesman.has_group("crm_sync.crm_sync_group_user"))
         self.assertFalse(
             self.user_salesman.has_group("crm_sync.crm_sync_group_manager")
