@@ -1,0 +1,40 @@
+from odoo import api, models
+from odoo.exceptions import ValidationError
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    @api.constrains("partner_id")
+    def _check_crm_sync_single_user_per_partner(self):
+        """A contact synced with a user (Sync User) has no other user, archived
+        ones included.
+
+        ``res.partner.crm_sync_user_id`` names the one user of a synced contact; a
+        second user on the same partner (created from Settings, the portal wizard,
+        an import...) would make "which user is this contact?" ambiguous.
+        """
+        partners = self.sudo().partner_id.filtered("crm_sync_user_id")
+        if not partners:
+            return
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids)])
+        )
+        for partner in partners:
+            others = (
+                users.filtered(lambda u, p=partner: u.partner_id == p)
+                - partner.crm_sync_user_id
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "Contact %(contact)s is synced with user %(user)s and cannot "
+                        "have another user (%(others)s).",
+                        contact=partner.display_name,
+                        user=partner.crm_sync_user_id.display_name,
+                        others=", ".join(others.mapped("display_name")),
+                    )
+                )
