@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Benchmark of crm_sync's lead conversion (issue 3, section 7).
+
+    python3 bench/bench_convert.py --db <db with crm_sync installed> \
+        [--addons-path PATH] [--partners 20000] [--leads 2000]
+
+On one database holding M existing partners and N leads (half of them
+duplicates of existing partners by e-mail, company name or VAT), it times, each
+run in its own transaction rolled back afterwards (so every run starts from the
+same data, like a copy of the database):
+
+(a) crm_sync's mass conversion: account + contact + deal, with duplicate detection;
+(b) Odoo's native mass conversion wizard (crm.lead2opportunity.partner.mass,
+    "use existing partner or create");
+(c) the floor: batched ``create`` of the same partners and opportunities, with
+    no duplicate detection.
+
+Then the duplicate lookup time per lead with 1,000 and 100,000 partners.
+The setup data (partners, leads) is committed to the database: use a
+throwaway database.
+"""
+
+import argparse
+import logging
+import time
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", default=None)
+    parser.add_argument("--partners", type=int, default=20000, help="M")
+    parser.add_argument("--leads", type=int, default=2000, help="N")
+    parser.add_argument("--lookup-leads", type=int, default=500)
+    return parser.parse_args()
+
+
+def insert_partners(env, count, prefix, start=0):
+    """Insert ``count`` partners with SQL (setup only): every 4th one a company
+    with a VAT, the others contacts with an e-mail. Keys as crm_sync computes
+    them (the data is ASCII)."""
+    env.cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, is_company, active, type,
+                                 email, email_normalized, vat, crm_sync_name_key,
+                                 crm_sync_vat_key, create_date,
+                                 write_date, create_uid, write_uid)
+        SELECT n, n, is_co, true, 'contact',
+               CASE WHEN is_co THEN NULL ELSE e END,
+               CASE WHEN is_co THEN NULL ELSE e END,
+               CASE WHEN is_co THEN 'BE0' || lpad(i::text, 9, '0') END,
+               lower(n),
+               CASE WHEN is_co THEN '0' || lpad(i::text, 9, '0') END,
+               now(), now(), 1, 1
+          FROM (SELECT i, (i %% 4 = 0) AS is_co,
+                       CASE WHEN i %% 4 = 0 THEN %s || ' Company ' || i
+                            ELSE %s || ' Person ' || i END AS n,
+                       %s || '.person' || i || '@bench.example' AS e
+                  FROM generate_series(%s, %s) AS i) AS src
+        """,
+        (prefix, prefix, prefix.lower(), start, start + count - 1),
+    )
+    env.cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id "
+        "WHERE commercial_partner_id IS NULL"
+    )
+    env.cr.execute("ANALYZE res_partner")
+
+
+def lead_values(env, count, prefix, partners_start, partners_count, team_id, user_id):
+    """N leads; even ones duplicate an existing partner (e-mail, name or VAT)."""
+    vals_list = []
+    for i in range(count):
+        vals = {
+            "name": f"{prefix} lead {i}",
+            "type": "lead",
+            "team_id": team_id,
+            "user_id": user_id,
+            "contact_name": f"{prefix} Lead Person {i}",
+            "partner_name": f"{prefix} Lead Company {i}",
+            "email_from": f"{prefix.lower()}.lead{i}@leads.example",
+            "phone": f"+32 470 {i:06d}",
+        }
+        if i % 2 == 0:
+            j = partners_start + (i * 7919) % partners_count
+            kind = (i // 2) % 3
+            if kind == 0:  # e-mail of an existing contact
+                j = j if j % 4 else j + 1
+                vals["email_from"] = f"{prefix.lower()}.person{j}@bench.example"
+            elif kind == 1:  # company name of an existing account
+                j -= j % 4
+                vals["partner_name"] = f"{prefix} Company {j}".upper()
+            else:  # VAT of an existing account
+                j -= j % 4
+                vals["vat"] = f"BE 0{j:09d}"
+        vals_list.append(vals)
+    return vals_list
+
+
+def timed(env, label, func):
+    env.invalidate_all()
+    start = time.perf_counter()
+    func()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    print(f"  {label}: {elapsed:.2f} s", flush=True)
+    return elapsed
+
+
+def main():
+    args = parse_args()
+    import odoo
+    from odoo.tools import config
+
+    argv = ["-d", args.db, "--log-level=warn"]
+    if args.addons_path:
+        argv += ["--addons-path", args.addons_path]
+    config.parse_config(argv)
+    logging.getLogger("odoo").setLevel(logging.WARNING)
+    from odoo.modules.registry import Registry
+
+    registry = Registry(args.db)
+    M, N = args.partners, args.leads
+
+    def env_for(cr):
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        admin = env.ref("base.user_admin")
+        return env(user=admin, context=dict(admin.context_get()))
+
+    print(f"== setup: {M} partners, {N} leads", flush=True)
+    with registry.cursor() as cr:
+        env = env_for(cr)
+        if env["crm.team"].search_count([("name", "=", "Bench Team")]):
+            raise SystemExit("This database was benchmarked already: use a fresh one.")
+        insert_partners(env, M, "Bench")
+        team = env["crm.team"].create({"name": "Bench Team"})
+        leads = env["crm.lead"].create(
+            lead_values(env, N, "Bench", 0, M, team.id, env.uid)
+        )
+        lead_ids = leads.ids
+        team_id = team.id
+        cr.commit()
+
+    results = {}
+
+    # (a) ours
+    with registry.cursor() as cr:
+        env = env_for(cr)
+
+        def ours():
+            job = env["crm.sync.conversion.job"]._crm_sync_create_job(
+                [("id", "in", lead_ids)], {"create_deal": True}, run_now=False
+            )
+            job.batch_size = 500
+            job._crm_sync_run(commit=False)
+            results["ours_summary"] = (
+                job.converted_count,
+                job.merged_count,
+                job.skipped_count,
+                job.failed_count,
+            )
+
+        results["ours"] = timed(env, "(a) crm_sync mass conversion", ours)
+        cr.rollback()
+
+    # (b) native
+    with registry.cursor() as cr:
+        env = env_for(cr)
+
+        def native():
+            wizard = (
+                env["crm.lead2opportunity.partner.mass"]
+                .with_context(active_model="crm.lead", active_ids=lead_ids)
+                .create(
+                    {
+                        "name": "convert",
+                        "action": "each_exist_or_create",
+                        "deduplicate": False,
+                        "team_id": team_id,
+                    }
+                )
+            )
+            wizard.action_mass_convert()
+
+        results["native"] = timed(env, "(b) native mass conversion", native)
+        cr.rollback()
+
+    # (c) floor
+    with registry.cursor() as cr:
+        env = env_for(cr)
+        leads = env["crm.lead"].browse(lead_ids)
+        data = leads.read(
+            ["name", "partner_name", "contact_name", "email_from", "phone", "vat"]
+        )
+
+        def floor():
+            Partner = env["res.partner"]
+            accounts = Partner.create(
+                [
+                    {"name": d["partner_name"], "is_company": True, "vat": d["vat"]}
+                    for d in data
+                ]
+            )
+            contacts = Partner.create(
+                [
+                    {
+                        "name": d["contact_name"],
+                        "parent_id": account.id,
+                        "email": d["email_from"],
+                        "phone": d["phone"],
+                    }
+                    for d, account in zip(data, accounts, strict=True)
+                ]
+            )
+            env["crm.lead"].create(
+                [
+                    {
+                        "name": d["partner_name"],
+                        "type": "opportunity",
+                        "partner_id": contact.id,
+                        "team_id": team_id,
+                    }
+                    for d, contact in zip(data, contacts, strict=True)
+                ]
+            )
+
+        results["floor"] = timed(env, "(c) floor (batched create, no dedup)", floor)
+        cr.rollback()
+
+    # dedup lookup: 1,000 vs 100,000 partners
+    lookups = {}
+    with registry.cursor() as cr:
+        env = env_for(cr)
+        env.cr.execute("DELETE FROM crm_lead WHERE id IN %s", [tuple(lead_ids)])
+        team = env["crm.team"].create({"name": "Lookup Team"})
+        K = args.lookup_leads
+        base = 10_000_000
+        insert_partners(env, 1000, "Look", start=base)
+        leads = env["crm.lead"].create(
+            lead_values(env, K, "Look", base, 1000, team.id, env.uid)
+        )
+        env.flush_all()
+        for size in (1000, 100_000):
+            if size > 1000:
+                insert_partners(env, size - 1000, "Look", start=base + 1000)
+            env.invalidate_all()
+            leads._crm_sync_dedup()  # warm caches
+            env.invalidate_all()
+            start = time.perf_counter()
+            leads._crm_sync_dedup()
+            lookups[size] = (time.perf_counter() - start) / K
+            print(
+                f"  dedup lookup with {size} partners: "
+                f"{lookups[size] * 1000:.3f} ms/lead",
+                flush=True,
+            )
+        cr.rollback()
+
+    ours, native, floor = (N / results[k] for k in ("ours", "native", "floor"))
+    print("== results")
+    print(
+        f"  (a) ours:   {ours:8.1f} leads/s  (converted, merged, skipped, failed: "
+        f"{results['ours_summary']})"
+    )
+    print(f"  (b) native: {native:8.1f} leads/s")
+    print(f"  (c) floor:  {floor:8.1f} leads/s")
+    print(f"  ours/native throughput: {ours / native:.2f}x (target >= 2)")
+    print(
+        f"  ours/floor time:        {results['ours'] / results['floor']:.2f}x "
+        "(target <= 1.5)"
+    )
+    print(f"  lookup 100k/1k: {lookups[100_000] / lookups[1000]:.2f} (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""A "Closed" lost reason: close leads without converting them (brief)."""
+
+from odoo import fields, models
+
+
+class CrmLostReason(models.Model):
+    _inherit = "crm.lost.reason"
+
+    crm_sync_is_closed = fields.Boolean(
+        string="Closes Without Converting",
+        help="Leads lost for this reason were closed rather than lost; the "
+        '"Closed" filter of the Leads list shows them.',
+    )

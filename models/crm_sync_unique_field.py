@@ -1,0 +1,119 @@
+"""The "unique" fields of contacts and accounts checked first by lead conversion."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .res_partner_dedup import PARTNER_MATCH_KEYS
+
+#: unique field usage -> field mapping usage that feeds it from the lead
+USAGE_TO_MAPPING = {"contact": "lead_contact", "account": "lead_account"}
+
+MATCHABLE_TYPES = ("char", "text", "integer", "many2one", "selection", "date")
+
+
+class CrmSyncUniqueField(models.Model):
+    _name = "crm.sync.unique.field"
+    _description = "CRM Sync Unique Field"
+    _order = "usage, sequence, id"
+    _rec_name = "field_id"
+
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    usage = fields.Selection(
+        [("contact", "Contacts"), ("account", "Accounts")],
+        required=True,
+        default="contact",
+        help="Contacts are checked first (rule 1), then accounts (rule 2).",
+    )
+    field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Field",
+        required=True,
+        ondelete="cascade",
+        domain=[("model", "=", "res.partner"), ("ttype", "in", MATCHABLE_TYPES)],
+    )
+    source_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Mapped From",
+        compute="_compute_source_field_id",
+        help="The lead field mapped to this field. A unique field is checked only "
+        "when it is mapped (Lead Conversion > Field Mappings).",
+    )
+    match_kind = fields.Selection(
+        [
+            ("email", "E-mail"),
+            ("phone", "Phone (E.164)"),
+            ("name", "Name"),
+            ("vat", "Tax ID"),
+            ("text", "Exact value"),
+        ],
+        compute="_compute_match_kind",
+        help="How values are normalised before they are compared.",
+    )
+
+    _sql_constraints = [
+        (
+            "field_usage_uniq",
+            "unique(usage, field_id)",
+            "A field is listed once per usage.",
+        )
+    ]
+
+    @api.depends("usage", "field_id")
+    def _compute_source_field_id(self):
+        lines = self.env["crm.sync.field.mapping"].search(
+            [
+                ("usage", "in", list(USAGE_TO_MAPPING.values())),
+                ("target_field_id", "in", self.field_id.ids),
+            ]
+        )
+        for record in self:
+            line = lines.filtered(
+                lambda m, r=record: m.usage == USAGE_TO_MAPPING[r.usage]
+                and m.target_field_id == r.field_id
+            )[:1]
+            record.source_field_id = line.source_field_id
+
+    @api.depends("field_id")
+    def _compute_match_kind(self):
+        for record in self:
+            record.match_kind = PARTNER_MATCH_KEYS.get(
+                record.field_id.name, (False, "text")
+            )[1]
+
+    @api.constrains("field_id")
+    def _check_field_id(self):
+        for record in self:
+            if (
+                record.field_id.model != "res.partner"
+                or record.field_id.ttype not in MATCHABLE_TYPES
+                or not record.field_id.store
+            ):
+                raise ValidationError(
+                    _(
+                        "%(field)s cannot be a unique field: only stored contact "
+                        "fields of simple types can be matched.",
+                        field=record.field_id.display_name,
+                    )
+                )
+
+    @api.model
+    def _crm_sync_matching_specs(self):
+        """The active, mapped unique fields, in order.
+
+        :return: ``{"contact": [spec, ...], "account": [spec, ...]}`` where a spec is
+            ``{"field": partner field, "column": field searched in SQL,
+            "kind": normaliser kind, "source": lead field}``
+        """
+        specs = {"contact": [], "account": []}
+        records = self.sudo().search([])
+        for record in records:
+            source = record.source_field_id.name
+            if not source:
+                continue
+            fname = record.field_id.name
+            column, kind = PARTNER_MATCH_KEYS.get(fname, (fname, "text"))
+            specs[record.usage].append(
+                {"field": fname, "column": column, "kind": kind, "source": source}
+            )
+        return specs

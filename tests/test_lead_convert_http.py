@@ -1,0 +1,144 @@
+"""Lead conversion over XML-RPC as a plain salesman, and the Convert window tour."""
+
+from xmlrpc.client import Fault
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import CrmSyncHttpCommon
+
+
+@tagged("post_install", "-at_install", "crm_sync", "lead_convert")
+class TestLeadConvertHttp(CrmSyncHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for user in (cls.user_salesman, cls.user_sales_manager):
+            cls._crm_sync_add_groups(
+                user, "base.group_partner_manager", "crm.group_use_lead"
+            )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "RPC Team", "member_ids": [Command.link(cls.user_salesman.id)]}
+        )
+        cls.account = cls.env["res.partner"].create(
+            {"name": "Tour Zylker", "is_company": True}
+        )
+
+    def _lead(self, **values):
+        vals = {
+            "name": "Tour lead",
+            "type": "lead",
+            "team_id": self.team.id,
+            "user_id": self.user_salesman.id,
+            "partner_name": "tour zylker",
+            "contact_name": "Tour Person",
+            "email_from": "tour.person@zylker.example",
+        }
+        vals.update(values)
+        return self.env["crm.lead"].create(vals)
+
+    def test_rpc_find_convert_and_revert_refused(self):
+        lead = self._lead()
+        dups = self.rpc(
+            self.user_salesman, "crm.lead", "crm_sync_find_duplicates", [lead.id]
+        )
+        self.assertEqual(dups[str(lead.id)]["accounts"][0]["id"], self.account.id)
+        self.assertEqual(dups[str(lead.id)]["accounts"][0]["rule"], "account_name")
+        res = self.rpc(
+            self.user_salesman,
+            "crm.lead",
+            "crm_sync_convert",
+            [lead.id],
+            {"create_deal": True, "deal_values": {"expected_revenue": 99.0}},
+        )[str(lead.id)]
+        self.assertEqual(res["account_id"], self.account.id)
+        self.assertEqual(res["account_action"], "merged")
+        self.assertEqual(res["contact_action"], "created")
+        self.assertEqual(res["deal_id"], lead.id)
+        self.assertEqual(lead.type, "opportunity")
+        # no way back, whatever the path
+        for vals in ({"type": "lead"}, {"crm_sync_converted": False}):
+            with self.assertRaises(Fault):
+                self.rpc(self.user_salesman, "crm.lead", "write", [lead.id], vals)
+        with self.assertRaises(Fault):
+            self.rpc(self.user_salesman, "crm.lead", "crm_sync_convert", [lead.id], {})
+        lead.invalidate_recordset()
+        self.assertEqual(lead.type, "opportunity")
+        self.assertTrue(lead.crm_sync_converted)
+
+    def test_rpc_ambiguous_and_permission(self):
+        self.env["res.partner"].create(
+            [
+                {"name": "Tour Twin 1", "email": "twin@zylker.example"},
+                {"name": "Tour Twin 2", "email": "twin@zylker.example"},
+            ]
+        )
+        lead = self._lead(email_from="twin@zylker.example")
+        with self.assertRaisesRegex(Fault, "several contacts match"):
+            self.rpc(self.user_salesman, "crm.lead", "crm_sync_convert", [lead.id], {})
+        self.env["ir.config_parameter"].set_param("crm_sync.restrict_conversion", True)
+        with self.assertRaisesRegex(Fault, "Convert leads"):
+            self.rpc(
+                self.user_salesman,
+                "crm.lead",
+                "crm_sync_convert",
+                [lead.id],
+                {"contact": "new"},
+            )
+        res = self.rpc(
+            self.user_sales_manager,
+            "crm.lead",
+            "crm_sync_convert",
+            [lead.id],
+            {"contact": "new"},
+        )
+        self.assertEqual(res[str(lead.id)]["contact_action"], "created")
+
+    def test_rpc_mass_convert(self):
+        leads = self._lead() | self._lead(
+            partner_name="Other Tour Co", email_from="o@t.example"
+        )
+        job_id = self.rpc(
+            self.user_salesman,
+            "crm.lead",
+            "crm_sync_mass_convert",
+            [("id", "in", leads.ids)],
+            {"create_deal": False},
+        )
+        job = self.rpc(
+            self.user_salesman,
+            "crm.sync.conversion.job",
+            "read",
+            [job_id],
+            ["state", "lead_count", "converted_count", "merged_count", "line_ids"],
+        )[0]
+        self.assertEqual(
+            (
+                job["state"],
+                job["lead_count"],
+                job["converted_count"],
+                job["merged_count"],
+            ),
+            ("done", 2, 1, 1),
+        )
+        lines = self.rpc(
+            self.user_salesman,
+            "crm.sync.conversion.job.line",
+            "read",
+            job["line_ids"],
+            ["lead_id", "result", "contact_id"],
+        )
+        self.assertEqual(
+            sorted(line["result"] for line in lines), ["converted", "merged"]
+        )
+
+    def test_convert_window_tour(self):
+        lead = self._lead()
+        self.start_tour(
+            f"/odoo/action-crm.crm_lead_all_leads/{lead.id}",
+            "crm_sync_lead_convert_tour",
+            login=self.user_salesman.login,
+        )
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.partner_id.parent_id, self.account)
+        self.assertEqual(lead.name, "tour zylker")

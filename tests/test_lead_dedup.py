@@ -1,0 +1,389 @@
+"""The brief's duplicate-detection scenario tables, one test each.
+
+Unique fields as in the brief: an "SSN" on contacts and a "LinkedIn ID" on
+accounts (custom ``x_`` fields, mapped from the lead). System fields: the lead
+"Charles Stone", company "Zylker Inc.", e-mail charles.s@zylker.com.
+"""
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import CrmSyncCommon
+from .test_lead_convert import LeadConvertMixin
+
+
+@tagged("post_install", "-at_install", "crm_sync", "lead_convert")
+class TestLeadDedup(CrmSyncCommon, LeadConvertMixin):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._lead_convert_setup()
+        # the default unique field (account Tax ID) is not part of the brief's tables
+        cls.env.ref("crm_sync.crm_sync_unique_field_account_vat").active = False
+        Fields = cls.env["ir.model.fields"]
+        model_lead = cls.env.ref("crm.model_crm_lead")
+        model_partner = cls.env.ref("base.model_res_partner")
+        for model in (model_lead, model_partner):
+            Fields.create(
+                [
+                    {
+                        "model_id": model.id,
+                        "name": "x_ssn",
+                        "field_description": "SSN",
+                        "ttype": "char",
+                    },
+                    {
+                        "model_id": model.id,
+                        "name": "x_linkedin",
+                        "field_description": "LinkedIn ID",
+                        "ttype": "char",
+                    },
+                ]
+            )
+
+        def field(model, name):
+            return Fields._get(model, name)
+
+        Mapping = cls.env["crm.sync.field.mapping"]
+        cls.map_ssn = Mapping.create(
+            {
+                "usage": "lead_contact",
+                "source_field_id": field("crm.lead", "x_ssn").id,
+                "target_field_id": field("res.partner", "x_ssn").id,
+                "mode": "if_empty",
+            }
+        )
+        cls.map_linkedin = Mapping.create(
+            {
+                "usage": "lead_account",
+                "source_field_id": field("crm.lead", "x_linkedin").id,
+                "target_field_id": field("res.partner", "x_linkedin").id,
+                "mode": "if_empty",
+            }
+        )
+        Unique = cls.env["crm.sync.unique.field"]
+        cls.unique_ssn = Unique.create(
+            {"usage": "contact", "field_id": field("res.partner", "x_ssn").id}
+        )
+        cls.unique_linkedin = Unique.create(
+            {"usage": "account", "field_id": field("res.partner", "x_linkedin").id}
+        )
+        Partner = cls.env["res.partner"]
+        cls.zylker = Partner.create(
+            {"name": "Zylker Inc.", "is_company": True, "x_linkedin": "in/zylker"}
+        )
+
+    def _lead(self, **values):
+        vals = {
+            "name": "Charles Stone's request",
+            "contact_name": "Charles Stone",
+            "partner_name": "Zylker Inc.",
+            "email_from": "charles.s@zylker.com",
+        }
+        vals.update(values)
+        return self._create_lead(**vals)
+
+    def _dups(self, lead):
+        return lead.with_user(self.user_salesman).crm_sync_find_duplicates()[
+            str(lead.id)
+        ]
+
+    def _assert_suggestion(self, lead, account, account_id, contact, contact_id):
+        suggestion = self._dups(lead)["suggestion"]
+        self.assertEqual(
+            (
+                suggestion["account"],
+                suggestion["account_id"],
+                suggestion["contact"],
+                suggestion["contact_id"],
+            ),
+            (account, account_id, contact, contact_id),
+        )
+
+    def _rules(self, lead):
+        dups = self._dups(lead)
+        return (
+            [(c["id"], c["rule"]) for c in dups["accounts"]],
+            [(c["id"], c["rule"]) for c in dups["contacts"]],
+        )
+
+    # ------------------------------------------------------------------
+    # Unique fields table
+    # ------------------------------------------------------------------
+
+    def test_ssn_and_linkedin_contact_with_account(self):
+        """SSN + LinkedIn available, the contact exists: add to the existing
+        contact; it keeps its account."""
+        other = self.env["res.partner"].create({"name": "Other Co", "is_company": True})
+        contact = self.env["res.partner"].create(
+            {"name": "C. Stone", "x_ssn": "123-45", "parent_id": other.id}
+        )
+        lead = self._lead(x_ssn=" 123-45 ", x_linkedin="in/zylker", email_from="x@y.z")
+        self.assertEqual(
+            self._rules(lead),
+            ([(other.id, "contact_account")], [(contact.id, "contact_unique")]),
+        )
+        self._assert_suggestion(lead, "existing", other.id, "existing", contact.id)
+
+    def test_ssn_and_linkedin_contact_without_account(self):
+        """The SSN contact has no account: the LinkedIn ID finds the account."""
+        contact = self.env["res.partner"].create(
+            {"name": "C. Stone", "x_ssn": "123-45"}
+        )
+        lead = self._lead(
+            x_ssn="123-45", x_linkedin="in/zylker", partner_name="Zylker SA"
+        )
+        self.assertEqual(
+            self._rules(lead),
+            ([(self.zylker.id, "account_unique")], [(contact.id, "contact_unique")]),
+        )
+        res = lead.with_user(self.user_salesman).crm_sync_convert({})[str(lead.id)]
+        self.assertEqual(res["account_id"], self.zylker.id)
+        self.assertEqual(contact.parent_id, self.zylker, "the contact is linked")
+
+    def test_ssn_and_linkedin_nothing_exists(self):
+        """Neither exists: e-mail, then company name, then (no e-mail, no company
+        only) the lead name are searched."""
+        lead = self._lead(
+            x_ssn="999",
+            x_linkedin="in/new",
+            partner_name="New Co",
+            email_from="n@new.co",
+        )
+        self._assert_suggestion(lead, "new", False, "new", False)
+        lead = self._lead(x_ssn="999", x_linkedin="in/new")
+        self.assertEqual(self._rules(lead), ([(self.zylker.id, "account_name")], []))
+
+    def test_ssn_only_account_by_company_name_or_new(self):
+        """SSN available, LinkedIn not: the contact without an account gets the
+        account of the lead's company name, or a new account."""
+        self.unique_linkedin.active = False
+        contact = self.env["res.partner"].create(
+            {"name": "C. Stone", "x_ssn": "123-45"}
+        )
+        lead = self._lead(
+            x_ssn="123-45", x_linkedin="in/zylker", partner_name="zylker inc."
+        )
+        self.assertEqual(
+            self._rules(lead),
+            ([(self.zylker.id, "account_name")], [(contact.id, "contact_unique")]),
+        )
+        lead2 = self._lead(x_ssn="123-45", partner_name="Unknown Ltd")
+        self._assert_suggestion(lead2, "new", False, "existing", contact.id)
+        res = lead2.with_user(self.user_salesman).crm_sync_convert({})[str(lead2.id)]
+        self.assertEqual(res["account_action"], "created")
+        self.assertEqual(contact.parent_id.name, "Unknown Ltd")
+
+    def test_linkedin_only_contact_of_account(self):
+        """LinkedIn available, SSN not: the account is found, then its contact by
+        e-mail, else by name, else a new contact under it."""
+        self.unique_ssn.active = False
+        by_email = self.env["res.partner"].create(
+            {
+                "name": "Chuck",
+                "email": "charles.s@zylker.com",
+                "parent_id": self.zylker.id,
+            }
+        )
+        lead = self._lead(x_linkedin="in/zylker", partner_name="Renamed")
+        self.assertEqual(
+            self._rules(lead),
+            (
+                [(self.zylker.id, "account_unique")],
+                [(by_email.id, "account_contact_email")],
+            ),
+        )
+        by_email.email = "chuck@zylker.com"
+        by_name = self.env["res.partner"].create(
+            {"name": "charles STONE", "parent_id": self.zylker.id}
+        )
+        self.assertEqual(self._rules(lead)[1], [(by_name.id, "account_contact_name")])
+        by_name.parent_id = False
+        self._assert_suggestion(lead, "existing", self.zylker.id, "new", False)
+
+    def test_unique_field_not_mapped_is_ignored(self):
+        self.map_ssn.active = False
+        self.env["res.partner"].create({"name": "C. Stone", "x_ssn": "123-45"})
+        lead = self._lead(
+            x_ssn="123-45", partner_name=False, email_from=False, contact_name="Nobody"
+        )
+        self._assert_suggestion(lead, "none", False, "new", False)
+
+    # ------------------------------------------------------------------
+    # System fields table (name, company, e-mail)
+    # ------------------------------------------------------------------
+
+    def test_use_case_1_email_matches_contact(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Charlie", "email": "Charles.S@Zylker.com"}
+        )
+        lead = self._lead()
+        self.assertEqual(self._rules(lead)[1], [(contact.id, "contact_email")])
+        # the contact has no account: the company name finds Zylker
+        self._assert_suggestion(
+            lead, "existing", self.zylker.id, "existing", contact.id
+        )
+        # "create a new contact" is offered too: an account comes with it
+        res = lead.with_user(self.user_salesman).crm_sync_convert({"contact": "new"})
+        self.assertEqual(res[str(lead.id)]["contact_action"], "created")
+        self.assertEqual(res[str(lead.id)]["account_id"], self.zylker.id)
+
+    def test_use_case_2_company_matches_account(self):
+        lead = self._lead()
+        self.assertEqual(self._rules(lead), ([(self.zylker.id, "account_name")], []))
+        self._assert_suggestion(lead, "existing", self.zylker.id, "new", False)
+        res = lead.with_user(self.user_salesman).crm_sync_convert({"account": "new"})
+        self.assertEqual(res[str(lead.id)]["account_action"], "created")
+        self.assertNotEqual(res[str(lead.id)]["account_id"], self.zylker.id)
+
+    def test_use_case_3_nothing_matches_new_account_and_contact(self):
+        """E-mail and company given, nothing matches: the name is not searched
+        (rule 5 needs both empty); a new account and contact are suggested."""
+        self.env["res.partner"].create({"name": "Charles Stone"})
+        lead = self._lead(
+            partner_name="Stone Consulting", email_from="cs@stone.example"
+        )
+        self._assert_suggestion(lead, "new", False, "new", False)
+
+    def test_name_only(self):
+        """Name only: add to the existing contact (not overwritten) or create one."""
+        contact = self.env["res.partner"].create(
+            {"name": "Charles Stone", "function": "CEO"}
+        )
+        lead = self._lead(partner_name=False, email_from=False, function="Buyer")
+        self.assertEqual(self._rules(lead)[1], [(contact.id, "contact_name")])
+        self._assert_suggestion(lead, "none", False, "existing", contact.id)
+        lead.with_user(self.user_salesman).crm_sync_convert({})
+        self.assertEqual(contact.function, "CEO")
+        lead2 = self._lead(
+            partner_name=False, email_from=False, contact_name="Nobody Known"
+        )
+        self._assert_suggestion(lead2, "none", False, "new", False)
+
+    def test_name_and_company_no_email(self):
+        """Name + company: the account; then its contact with that name, if any."""
+        lead = self._lead(email_from=False)
+        self._assert_suggestion(lead, "existing", self.zylker.id, "new", False)
+        contact = self.env["res.partner"].create(
+            {"name": "Charles Stone", "parent_id": self.zylker.id}
+        )
+        self._assert_suggestion(
+            lead, "existing", self.zylker.id, "existing", contact.id
+        )
+        lead2 = self._lead(email_from=False, partner_name="Nowhere GmbH")
+        self._assert_suggestion(lead2, "new", False, "new", False)
+
+    def test_name_and_email_no_company(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Someone Else", "email": "charles.s@zylker.com"}
+        )
+        lead = self._lead(partner_name=False)
+        self._assert_suggestion(lead, "none", False, "existing", contact.id)
+        lead2 = self._lead(partner_name=False, email_from="other@zylker.com")
+        self._assert_suggestion(lead2, "none", False, "new", False)
+
+    # ------------------------------------------------------------------
+    # Ambiguity, archived partners, no loose matching
+    # ------------------------------------------------------------------
+
+    def test_ambiguous_match(self):
+        twins = self.env["res.partner"].create(
+            [
+                {"name": "Charles A", "email": "charles.s@zylker.com"},
+                {"name": "Charles B", "email": "charles.s@zylker.com"},
+            ]
+        )
+        lead = self._lead()
+        dups = self._dups(lead)
+        self.assertTrue(dups["suggestion"]["ambiguous"])
+        self.assertEqual(sorted(c["id"] for c in dups["contacts"]), sorted(twins.ids))
+        with self.assertRaisesRegex(UserError, "several contacts match"):
+            lead.with_user(self.user_salesman).crm_sync_convert({})
+        self.assertFalse(lead.crm_sync_converted)
+        res = lead.with_user(self.user_salesman).crm_sync_convert(
+            {"contact": twins[1].id}
+        )
+        self.assertEqual(res[str(lead.id)]["contact_id"], twins[1].id)
+
+    def test_archived_partner_found_and_reactivated(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Old Charles", "email": "charles.s@zylker.com", "active": False}
+        )
+        lead = self._lead()
+        dups = self._dups(lead)
+        self.assertEqual(dups["contacts"][0]["id"], contact.id)
+        self.assertFalse(dups["contacts"][0]["active"])
+        lead.with_user(self.user_salesman).crm_sync_convert({})
+        self.assertTrue(contact.active)
+
+    def test_no_substring_matching(self):
+        """odoo#55174, #135793, OCA/crm#444: no ilike on names."""
+        self.env["res.partner"].create(
+            [
+                {"name": "Zylker Inc. Holding", "is_company": True},
+                {"name": "Charles Stone Jr", "is_company": False},
+                {"name": "Paul", "is_company": False},
+            ]
+        )
+        lead = self._lead(
+            partner_name="Zylker", email_from=False, contact_name="Paul Graham"
+        )
+        self._assert_suggestion(lead, "new", False, "new", False)
+        lead = self._lead(partner_name=False, email_from=False, contact_name="Charles")
+        self._assert_suggestion(lead, "none", False, "new", False)
+
+    def test_accents_case_and_spaces(self):
+        account = self.env["res.partner"].create(
+            {"name": "Société  Générale", "is_company": True}
+        )
+        lead = self._lead(partner_name=" societe generale ", email_from=False)
+        self._assert_suggestion(lead, "existing", account.id, "new", False)
+
+    def test_vat_unique_field_by_default(self):
+        self.env.ref("crm_sync.crm_sync_unique_field_account_vat").active = True
+        account = self.env["res.partner"].create(
+            {"name": "Fiscal Name NV", "is_company": True, "vat": "BE0477472701"}
+        )
+        lead = self._lead(vat="be 0477.472.701", partner_name="Trade Name")
+        self.assertEqual(self._rules(lead)[0], [(account.id, "account_unique")])
+
+    def test_phone_unique_field_e164(self):
+        self.env["crm.sync.unique.field"].create(
+            {
+                "usage": "contact",
+                "field_id": self.env["ir.model.fields"]._get("res.partner", "phone").id,
+            }
+        )
+        contact = self.env["res.partner"].create(
+            {"name": "Phone Twin", "phone": "+32 475 12 34 56"}
+        )
+        lead = self._lead(phone="0475/12.34.56", country_id=self.env.ref("base.be").id)
+        self.assertEqual(self._rules(lead)[1], [(contact.id, "contact_unique")])
+
+    def test_queries_do_not_grow_with_the_batch(self):
+        """Candidates are fetched per batch: 20 leads cost the queries of 4."""
+
+        def count(leads):
+            leads = leads.with_user(self.user_salesman)
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            leads.crm_sync_find_duplicates()
+            return self.env.cr.sql_log_count - before
+
+        leads = self.env["crm.lead"]
+        for i in range(20):
+            leads |= self._lead(email_from=f"l{i}@x.example", partner_name=f"Co {i}")
+            self.env["res.partner"].create(
+                {"name": f"Co {i}", "is_company": True, "email": f"l{i}@x.example"}
+            )
+        count(leads[:4])  # warm the caches
+        self.assertEqual(count(leads), count(leads[:4]))
+
+    def test_tags_created_as_categories(self):
+        lead = self._lead(
+            tag_ids=[Command.set(self.tag_vip.ids)], email_from="t@t.example"
+        )
+        res = lead.with_user(self.user_salesman).crm_sync_convert({"account": False})
+        contact = self.env["res.partner"].browse(res[str(lead.id)]["contact_id"])
+        self.assertEqual(contact.category_id.name, "VIP crm_sync")

@@ -1,0 +1,131 @@
+"""Mass conversion window: a selection of leads, or criteria with a preview count."""
+
+import ast
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+DEFAULT_DOMAIN = "[('type', '=', 'lead'), ('crm_sync_converted', '=', False)]"
+
+
+class CrmLeadMassConvert(models.TransientModel):
+    _name = "crm.lead.mass.convert"
+    _description = "Mass Convert Leads"
+
+    mode = fields.Selection(
+        [("selection", "Selected leads"), ("criteria", "Leads matching criteria")],
+        string="Convert",
+        required=True,
+        default=lambda self: "selection"
+        if self.env.context.get("active_ids")
+        else "criteria",
+    )
+    lead_ids = fields.Many2many("crm.lead", string="Leads")
+    domain = fields.Char(string="Criteria", default=DEFAULT_DOMAIN)
+    lead_count = fields.Integer(
+        string="Leads to Convert", compute="_compute_lead_count"
+    )
+    domain_error = fields.Char(compute="_compute_lead_count")
+    create_deal = fields.Boolean(string="Create a deal for each lead")
+    date_deadline = fields.Date(string="Closing Date")
+    stage_id = fields.Many2one(
+        "crm.stage",
+        string="Stage",
+        help="Used for the leads of the teams whose pipeline has it; the others "
+        "get their pipeline's first stage.",
+    )
+    campaign_id = fields.Many2one("utm.campaign", string="Campaign")
+    owner_mode = fields.Selection(
+        [("lead", "Each lead's salesperson"), ("one", "One salesperson")],
+        string="Owner",
+        default="lead",
+        required=True,
+    )
+    owner_id = fields.Many2one(
+        "res.users", string="Salesperson", domain="[('share', '=', False)]"
+    )
+    attachments_target = fields.Selection(
+        [("contact", "Contact"), ("account", "Account"), ("deal", "Deal")],
+        string="Move Attachments To",
+        compute="_compute_attachments_target",
+        store=True,
+        readonly=False,
+        required=True,
+    )
+    move_tags = fields.Boolean(string="Move Tags", default=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        ctx = self.env.context
+        if (
+            "lead_ids" in fields_list
+            and ctx.get("active_model") == "crm.lead"
+            and ctx.get("active_ids")
+        ):
+            res["lead_ids"] = [fields.Command.set(ctx["active_ids"])]
+        return res
+
+    @api.depends("create_deal")
+    def _compute_attachments_target(self):
+        for wizard in self:
+            if wizard.create_deal:
+                wizard.attachments_target = "deal"
+            elif wizard.attachments_target in (False, "deal"):
+                wizard.attachments_target = "contact"
+
+    def _crm_sync_domain(self):
+        """The leads to convert as a domain (raises on invalid criteria)."""
+        self.ensure_one()
+        if self.mode == "selection":
+            return [("id", "in", self.lead_ids._origin.ids)]
+        try:
+            domain = ast.literal_eval(self.domain or "[]")
+        except (ValueError, SyntaxError) as error:
+            raise UserError(
+                _("The criteria are not a valid domain: %(error)s", error=error)
+            ) from error
+        if not isinstance(domain, list):
+            raise UserError(_("The criteria must be a list of conditions."))
+        return domain
+
+    @api.depends("mode", "lead_ids", "domain")
+    def _compute_lead_count(self):
+        Lead = self.env["crm.lead"]
+        for wizard in self:
+            wizard.domain_error = False
+            try:
+                domain = wizard._crm_sync_domain()
+                wizard.lead_count = Lead.search_count(
+                    domain + [("type", "=", "lead"), ("crm_sync_converted", "=", False)]
+                )
+            except (UserError, ValueError) as error:
+                wizard.lead_count = 0
+                wizard.domain_error = str(error.args[0] if error.args else error)
+
+    def action_convert(self):
+        self.ensure_one()
+        options = {
+            "create_deal": self.create_deal,
+            "attachments_target": self.attachments_target,
+            "move_tags": self.move_tags,
+            "owner_id": self.owner_id.id if self.owner_mode == "one" else False,
+        }
+        if self.create_deal:
+            deal_values = {
+                "date_deadline": fields.Date.to_string(self.date_deadline),
+                "stage_id": self.stage_id.id,
+                "campaign_id": self.campaign_id.id,
+            }
+            options["deal_values"] = {k: v for k, v in deal_values.items() if v}
+        job_id = self.env["crm.lead"].crm_sync_mass_convert(
+            self._crm_sync_domain(), options
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Lead Conversion"),
+            "res_model": "crm.sync.conversion.job",
+            "res_id": job_id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
