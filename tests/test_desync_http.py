@@ -1,0 +1,234 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+from xmlrpc.client import Fault
+
+from odoo.tests import tagged
+
+from .common import CrmSyncHttpCommon
+
+
+@tagged("post_install", "-at_install", "crm_sync", "crm_sync_desync")
+class TestDesyncHttp(CrmSyncHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.denmark = cls.env.ref("base.dk")
+        cls.partner = cls.env["res.partner"].create(
+            {
+                "name": "Desync Tour Co",
+                "is_company": True,
+                "city": "Aarhus",
+                "phone": "+45 33 12 34 56",
+                "country_id": cls.denmark.id,
+            }
+        )
+        cls.user_portal.partner_id.write(
+            {
+                "phone": "+45 70 10 20 30",
+                "street": "Strandvejen 1",
+                "city": "Aarhus",
+                "zip": "8000",
+                "country_id": cls.denmark.id,
+            }
+        )
+
+    def _portal_post(self, **changes):
+        """Submit /my/account as the portal user: current data plus ``changes``."""
+        self.authenticate(self.user_portal.login, self.user_portal.login)
+        page = self.url_open("/my/account")
+        self.assertEqual(page.status_code, 200)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        partner = self.user_portal.partner_id
+        data = {
+            "csrf_token": csrf,
+            "name": partner.name,
+            "email": partner.email,
+            "phone": partner.phone,
+            "street": partner.street,
+            "city": partner.city,
+            "zipcode": partner.zip,
+            "country_id": str(partner.country_id.id),
+            **changes,
+        }
+        return self.url_open("/my/account", data=data)
+
+    def test_portal_updates_become_proposals(self):
+        partner = self.user_portal.partner_id
+        response = self._portal_post(city="Odense", phone="+45 70 10 20 31")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith("/my/account"), response.url)
+        self.assertIn("your changes await review", response.text)
+        self.assertIn("Odense", response.text)
+        partner.invalidate_recordset()
+        # Nothing written: the CRM keeps its data, the form shows it.
+        self.assertEqual(partner.city, "Aarhus")
+        self.assertEqual(partner.phone, "+45 70 10 20 30")
+        self.assertIn('value="Aarhus"', response.text)
+        proposals = self.env["crm.sync.proposal"].search(
+            [("partner_id", "=", partner.id)]
+        )
+        self.assertEqual(set(proposals.mapped("field_name")), {"city", "phone"})
+        self.assertEqual(set(proposals.mapped("source_model")), {"res.users"})
+        self.assertEqual(set(proposals.mapped("source_res_id")), {self.user_portal.id})
+        self.assertIn("Customer portal", proposals[0].source_label)
+        self.assertTrue(partner.crm_sync_desync)
+        # A new submission replaces the pending proposals of the same customer.
+        self._portal_post(city="Vejle")
+        proposals = self.env["crm.sync.proposal"].search(
+            [("partner_id", "=", partner.id), ("state", "=", "pending")]
+        )
+        self.assertEqual(proposals.mapped("value_char"), ["Vejle"])
+        # A salesman accepts it over XML-RPC.
+        self.rpc(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_resolve",
+            [partner.id],
+            "accept_all",
+        )
+        partner.invalidate_recordset()
+        self.assertEqual(partner.city, "Vejle")
+        self.assertFalse(partner.crm_sync_desync)
+
+    def test_portal_updates_written_when_review_off(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_sync.review_portal_updates", "False"
+        )
+        partner = self.user_portal.partner_id
+        response = self._portal_post(city="Odense")
+        self.assertNotIn("your changes await review", response.text)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.city, "Odense")
+        self.assertFalse(
+            self.env["crm.sync.proposal"].search([("partner_id", "=", partner.id)])
+        )
+
+    def test_xmlrpc_propose_and_resolve_as_salesman(self):
+        pid = self.partner.id
+        ids = self.rpc(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_propose",
+            [pid],
+            {"city": "Odense", "phone": "33 12 34 56", "street": "Harbour 2"},
+            "e-conomic",
+        )
+        self.assertEqual(len(ids), 2, "the phone is the same once normalised")
+        self.assertTrue(self.partner.crm_sync_desync)
+        with self.assertRaisesRegex(Fault, "not a valid value"):
+            self.rpc(
+                self.user_salesman,
+                "res.partner",
+                "crm_sync_resolve",
+                [pid],
+                {"city": "accept", "street": {"value": 42}},
+            )
+        with self.assertRaisesRegex(Fault, "Unknown contact field"):
+            self.rpc(
+                self.user_salesman,
+                "res.partner",
+                "crm_sync_propose",
+                [pid],
+                {"x_no": 1},
+                "e",
+            )
+        resolved = self.rpc(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_resolve",
+            [pid],
+            {"city": "accept", "street": {"value": "Harbour 2B"}},
+        )
+        self.assertEqual(sorted(resolved), sorted(ids))
+        self.partner.invalidate_recordset()
+        self.assertEqual(
+            (self.partner.city, self.partner.street), ("Odense", "Harbour 2B")
+        )
+        self.assertFalse(self.partner.crm_sync_desync)
+        rows = self.rpc(
+            self.user_salesman,
+            "crm.sync.proposal",
+            "search_read",
+            [("id", "in", ids)],
+            fields=["state", "resolved_by_id"],
+        )
+        self.assertEqual({row["state"] for row in rows}, {"accepted", "replaced"})
+        self.assertEqual(
+            {row["resolved_by_id"][0] for row in rows}, {self.user_salesman.id}
+        )
+
+    def test_xmlrpc_portal_user_cannot_propose_on_other_partner(self):
+        with self.assertRaisesRegex(Fault, "own contact details"):
+            self.rpc(
+                self.user_portal,
+                "res.partner",
+                "crm_sync_propose",
+                [self.partner.id],
+                {"city": "Lyon"},
+                "portal",
+            )
+        with self.assertRaises(Fault):
+            self.rpc(
+                self.user_portal,
+                "crm.sync.proposal",
+                "create",
+                {
+                    "partner_id": self.partner.id,
+                    "field_id": self.env["ir.model.fields"]
+                    ._get("res.partner", "city")
+                    .id,
+                    "source_label": "forged",
+                    "value_char": "Lyon",
+                },
+            )
+        with self.assertRaises(Fault):
+            self.rpc(
+                self.user_portal,
+                "res.partner",
+                "crm_sync_resolve",
+                [self.partner.id],
+                "accept_all",
+            )
+        self.assertFalse(
+            self.env["crm.sync.proposal"].search([("partner_id", "=", self.partner.id)])
+        )
+        # Their own partner is fine.
+        ids = self.rpc(
+            self.user_portal,
+            "res.partner",
+            "crm_sync_propose",
+            [self.user_portal.partner_id.id],
+            {"city": "Lyon"},
+            "portal app",
+        )
+        self.assertEqual(len(ids), 1)
+
+    def test_desync_filter_icon_and_check_data_tour(self):
+        second = self.env["res.partner"].create(
+            {"name": "Second Desync Co", "is_company": True}
+        )
+        self.env["res.partner"].create({"name": "In Sync Tour Co", "is_company": True})
+        self.partner.street = "Harbour 1"
+        self.partner._crm_sync_propose(
+            {"city": "Odense", "street": "Harbour 2"}, "Tour Accounting"
+        )
+        second._crm_sync_propose({"city": "Vejle"}, "Tour Accounting")
+        self.start_tour(
+            "/odoo/action-crm_sync.res_partner_desync_action",
+            "crm_sync_desync_tour",
+            login=self.user_salesman.login,
+        )
+        self.partner.invalidate_recordset()
+        self.assertEqual(self.partner.city, "Odense")
+        self.assertEqual(self.partner.street, "Harbour 2, formerly Harbour 1")
+        self.assertFalse(self.partner.crm_sync_desync)
+        proposals = self.env["crm.sync.proposal"].search(
+            [("partner_id", "=", self.partner.id)]
+        )
+        self.assertEqual(
+            {p.field_name: p.state for p in proposals},
+            {"city": "accepted", "street": "replaced"},
+        )
+        self.assertEqual(set(proposals.resolved_by_id.ids), {self.user_salesman.id})
+        self.assertTrue(second.crm_sync_desync)
