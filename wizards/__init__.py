@@ -1,1 +1,6 @@
-
+from . import crm_lead_convert_contact
+from . import crm_lead_convert
+from . import crm_lead_mass_convert
+from . import res_partner_company_sync
+from . import res_partner_user_sync
+from . import res_partner_check_data
