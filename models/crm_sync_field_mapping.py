@@ -172,12 +172,15 @@ class CrmSyncFieldMapping(models.Model):
         self.ensure_one()
         src = self.source_field_id.sudo()
         dst = self.target_field_id.sudo()
+        # (labels built outside _(): babel cannot extract a call holding f-strings)
+        src_label = f"{src.field_description} [{src.name}]"
+        dst_label = f"{dst.field_description} [{dst.name}]"
         header = _(
             "%(src_field)s (%(src_type)s) cannot be mapped to %(dst_field)s "
             "(%(dst_type)s): ",
-            src_field=f"{src.field_description} [{src.name}]",
+            src_field=src_label,
             src_type=src.ttype,
-            dst_field=f"{dst.field_description} [{dst.name}]",
+            dst_field=dst_label,
             dst_type=dst.ttype,
         )
         params = problem.params
@@ -207,11 +210,12 @@ class CrmSyncFieldMapping(models.Model):
                 values=", ".join(params["values"]),
             )
         elif code == "size":
+            source_size = params["source"] or _("unlimited")
             reason = _(
                 "the target holds at most %(dst_size)s characters, the source "
                 "%(src_size)s.",
                 dst_size=params["target"],
-                src_size=params["source"] or _("unlimited"),
+                src_size=source_size,
             )
         else:
             reason = code

@@ -13,7 +13,9 @@ psql -d postgres -tAc 'select 1' >/dev/null 2>&1 \
     || die "PostgreSQL refuses the role $(id -un). Run 'make setup' to create it."
 
 # The repo root is the addon; Odoo finds it as crm_sync through a link in the build folder.
-BUILD=${CRM_SYNC_BUILD:-$REPO/.build}
+# The build folder lives outside the repo: a link to the repo inside the repo would make
+# Odoo's file walkers (translation export, asset scan) loop.
+BUILD=${CRM_SYNC_BUILD:-$HOME/.cache/crm_sync/build/$(printf %s "$REPO" | sha1sum | cut -c1-10)}
 mkdir -p "$BUILD/addons"
 ln -sfn "$REPO" "$BUILD/addons/crm_sync"
 ODOO_ADDONS=$($PY -c 'import os, odoo.addons.base as b; print(os.path.dirname(os.path.dirname(b.__file__)))')
