@@ -22,37 +22,37 @@ import requests
 import websocket
 
 SHOTS = [
-    # (file, path, record lookup (model, domain) or None, CSS selector to click or None)
+    # (file, path, record lookup (model, domain) or None, label of a button to click)
     (
         "sync_company.png",
         "/odoo/contacts/{id}",
         ("res.partner", [("name", "=", "Havnens Fiskehus ApS")]),
-        "button[name='action_crm_sync_company']",
+        "Sync Company",
     ),
     (
         "sync_user.png",
         "/odoo/contacts/{id}",
         ("res.partner", [("name", "=", "Mette Kjær")]),
-        "button[name='action_crm_sync_user']",
+        "Sync User",
     ),
     (
         "convert_to_contact.png",
         "/odoo/action-crm.crm_lead_all_leads/{id}",
         ("crm.lead", [("name", "ilike", "Fjord Design")]),
-        "button[name='action_crm_sync_convert_contact']",
+        "Convert to Contact",
     ),
     (
         "lead_convert.png",
         "/odoo/action-crm.crm_lead_all_leads/{id}",
         ("crm.lead", [("name", "ilike", "Le Petit Bistrot")]),
-        "button[name='action_crm_sync_convert']",
+        "Convert",
     ),
-    ("desync_list.png", "/odoo/action-crm_sync.res_partner_action_desync", None, None),
+    ("desync_list.png", "/odoo/action-crm_sync.res_partner_desync_action", None, None),
     (
         "check_data.png",
         "/odoo/contacts/{id}",
         ("res.partner", [("crm_sync_desync", "=", True)]),
-        "button[name='action_crm_sync_check_data']",
+        "Check data",
     ),
 ]
 
@@ -185,12 +185,21 @@ def main():
                 continue
             time.sleep(1.5)
             if click:
-                if not browser.wait_for(click, timeout=5):
-                    print(f"skip {name}: {click} not found")
+                finder = (
+                    "[...document.querySelectorAll('.o_form_view button')]"
+                    f".find(b => b.textContent.trim() === {json.dumps(click)})"
+                )
+                if not browser.evaluate(f"!!({finder})"):
+                    print(f"skip {name}: no button {click!r}")
                     continue
-                browser.evaluate(f"document.querySelector({json.dumps(click)}).click()")
+                browser.evaluate(f"({finder}).click()")
                 browser.wait_for(".modal .o_form_view, .modal-dialog", timeout=10)
                 time.sleep(1.5)
+            # Transient notifications (e.g. "page out of date") are not part of the feature.
+            browser.evaluate(
+                "document.querySelectorAll('.o_notification_manager')"
+                ".forEach(e => e.remove())"
+            )
             png = base64.b64decode(
                 browser.call("Page.captureScreenshot", format="png")["data"]
             )
