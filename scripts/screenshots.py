@@ -195,7 +195,7 @@ def main():
                 browser.evaluate(f"({finder}).click()")
                 browser.wait_for(".modal .o_form_view, .modal-dialog", timeout=10)
                 time.sleep(1.5)
-            # Transient notifications (e.g. "page out of date") are not part of the feature.
+            # Transient notifications ("page out of date") are not part of the feature.
             browser.evaluate(
                 "document.querySelectorAll('.o_notification_manager')"
                 ".forEach(e => e.remove())"
