@@ -2,7 +2,7 @@
 #   make setup   Python deps, PostgreSQL, Chromium, Odoo 18 (ODOO_SRC=/path/to/odoo-18.0 to install from a tree)
 #   make run     Odoo at http://127.0.0.1:8069 on crm_sync_demo, with crm_sync and its demo data
 #   make test    the whole crm_sync suite (pytest-odoo, browser tours included)
-.PHONY: setup run test test-odoo lint bench pot clean screenshots
+.PHONY: setup run test test-odoo test-lifecycle lint bench pot clean screenshots
 
 setup:
 	bash scripts/setup.sh
@@ -16,6 +16,9 @@ test:
 test-odoo:
 	bash scripts/test_odoo.sh
 
+test-lifecycle:
+	bash scripts/test_lifecycle.sh
+
 lint:
 	bash scripts/lint.sh
 
@@ -26,7 +29,7 @@ pot:
 	bash scripts/pot.sh
 
 clean:
-	rm -rf .build
+	rm -rf "$(HOME)/.cache/crm_sync/build"
 
 screenshots:
 	python3 scripts/screenshots.py
