@@ -3,11 +3,8 @@ from . import res_company
 from . import res_partner
 from . import res_users
 from . import crm_lead
-from . import crm_lead_conversion
 from . import crm_lost_reason
 from . import crm_sync_conversion_job
 from . import crm_sync_unique_field
-from . import res_partner_dedup
 from . import crm_sync_proposal
-from . import res_partner_desync
 from . import res_config_settings

@@ -229,7 +229,7 @@ class CrmSyncConversionJob(models.Model):
                 # Commit each batch (cron only, see _cron_process): what is done
                 # stays done if a later batch or the worker fails, and the job's
                 # progress is visible while it runs.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(
                     done=self.processed_count, remaining=len(pending)
                 )

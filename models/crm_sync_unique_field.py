@@ -3,7 +3,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_partner_dedup import PARTNER_MATCH_KEYS
+from .res_partner import PARTNER_MATCH_KEYS
 
 #: unique field usage -> field mapping usage that feeds it from the lead
 USAGE_TO_MAPPING = {"contact": "lead_contact", "account": "lead_account"}

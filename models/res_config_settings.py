@@ -39,7 +39,8 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         self.env["ir.config_parameter"].sudo().set_param(
             REVIEW_PORTAL_PARAM, str(bool(self.crm_sync_review_portal_updates))
         )
+        return res

@@ -1,6 +1,22 @@
-"""Accounts (company partners) synchronised with companies and users."""
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""crm_sync on partners.
 
-import logging
+- Sync Company: an account (company partner) becomes a ``res.company`` whose
+  partner it is;
+- Sync User: a person contact gets its ``res.users`` (the contact is its
+  partner);
+- Duplicate keys: normalised, indexed match keys for lead duplicate detection.
+  Odoo stores ``email_normalized`` on partners but does not index it, and has
+  no normalised name, phone or VAT column (``phone_sanitized`` only comes with
+  ``sms``). Lead conversion matches leads against partners on these keys by
+  equality, a batch of leads at a time, so each key is a stored column with a
+  btree index: lookups stay flat when the partner table grows;
+- Desync: indicators of values proposed by outside sources, and the propose /
+  resolve API.
+"""
+
+from collections import defaultdict
 
 import psycopg2.errors
 
@@ -8,23 +24,42 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, escape_psql
-from odoo.tools.sql import create_unique_index
+from odoo.tools.sql import create_unique_index, index_exists
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 
-from ..utils.normalize import normalize_name
+from ..utils.normalize import normalize_name, normalize_phone, normalize_vat
 from ..utils.user_sync import duplicate_logins, match_reasons
 
-_logger = logging.getLogger(__name__)
+#: res.partner field -> (key column, normaliser kind) used by duplicate detection
+PARTNER_MATCH_KEYS = {
+    "email": ("email_normalized", "email"),
+    "name": ("crm_sync_name_key", "name"),
+    "phone": ("crm_sync_phone_key", "phone"),
+    "mobile": ("crm_sync_mobile_key", "phone"),
+    "vat": ("crm_sync_vat_key", "vat"),
+}
+
+# What a portal user may change on their own partner (the /my/account form).
+PORTAL_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "state_id",
+    "country_id",
+    "vat",
+    "company_name",
+)
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # ------------------------------------------------------------------
-    # SYNC COMPANY
-    # ------------------------------------------------------------------
-
+    # Sync Company
     crm_sync_company_id = fields.Many2one(
         "res.company",
         string="Synced Company",
@@ -38,10 +73,98 @@ class ResPartner(models.Model):
         help="Technical: the Sync Company button applies to this partner.",
     )
 
+    # Sync User
+    crm_sync_user_id = fields.Many2one(
+        "res.users",
+        string="Synced User",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        help="The user this contact is synced with (Sync User): the user created for "
+        "this contact, or an existing user linked to it explicitly.",
+    )
+
+    # Duplicate keys (lead conversion)
+    # Inherited from mail.thread.blacklist without an index; crm does the same
+    # for crm.lead. Partial index: most partners without an e-mail stay out.
+    email_normalized = fields.Char(index="btree_not_null")
+    crm_sync_name_key = fields.Char(
+        string="Name Match Key",
+        compute="_compute_crm_sync_match_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the name trimmed, case and accent insensitive.",
+    )
+    crm_sync_phone_key = fields.Char(
+        string="Phone Match Key",
+        compute="_compute_crm_sync_match_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the phone in E.164 format.",
+    )
+    crm_sync_mobile_key = fields.Char(
+        string="Mobile Match Key",
+        compute="_compute_crm_sync_match_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the mobile in E.164 format.",
+    )
+    crm_sync_vat_key = fields.Char(
+        string="Tax ID Match Key",
+        compute="_compute_crm_sync_match_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the tax ID without spaces, punctuation or country prefix.",
+    )
+
+    # Desync
+    crm_sync_proposal_ids = fields.One2many(
+        "crm.sync.proposal",
+        "partner_id",
+        string="Proposed Changes",
+        groups="crm_sync.crm_sync_group_user",
+    )
+    crm_sync_desync_count = fields.Integer(
+        string="Fields to Check",
+        compute="_compute_crm_sync_desync",
+        store=True,
+        help="Number of fields with pending changes proposed by outside sources.",
+    )
+    crm_sync_desync = fields.Boolean(
+        string="Desynchronized",
+        compute="_compute_crm_sync_desync",
+        store=True,
+        help="Outside sources propose values that differ from the CRM: check the data.",
+    )
+    crm_sync_desync_sources = fields.Char(
+        string="Sources to Check", compute="_compute_crm_sync_desync_sources"
+    )
+
+    # ------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        # A user is synced with one contact at most. The unique index (NULLs never
+        # clash) doubles as the lookup index of the column, hence no ``index=True``;
+        # it also stops two concurrent links of the same user.
+        create_unique_index(
+            self.env.cr,
+            "res_partner_crm_sync_user_id_uniq",
+            self._table,
+            ["crm_sync_user_id"],
+        )
+        return res
+
     def init(self):
         res = super().init()
         # One company has at most one account. The partial unique index doubles
-        # as the lookup index of the column (hence no ``index=True`` above).
+        # as the lookup index of the column (hence no ``index=True`` on it).
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (crm_sync_company_id) "
@@ -50,7 +173,24 @@ class ResPartner(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        # Partial index for the "Desynchronized" filter: few rows among many, in the
+        # default order of res.partner, so that the first page and the count both
+        # read the index only (see bench/bench_desync.py).
+        name = "res_partner_crm_sync_desync_index"
+        if not index_exists(self.env.cr, name):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX %s ON %s (complete_name, id DESC)"
+                    " WHERE crm_sync_desync",
+                    SQL.identifier(name),
+                    SQL.identifier(self._table),
+                )
+            )
         return res
+
+    # ------------------------------------------------------------------
+    # SYNC COMPANY
+    # ------------------------------------------------------------------
 
     @api.depends("is_company", "crm_sync_company_id")
     def _compute_crm_sync_can_sync_company(self):
@@ -76,21 +216,27 @@ class ResPartner(models.Model):
             )
         # Raw SQL on purpose: an ORM search would flush the new values first and
         # hit the unique index with a database error instead of this message.
-        # Pending values of the other partners must reach the table, though.
+        # The other partners' pending values are read from the cache, not
+        # flushed: a flush writes every pending value of the field, these ones
+        # included.
         field = self._fields["crm_sync_company_id"]
         pending = self.env.cache.get_dirty_records(self, field) - self
-        pending.flush_recordset(["crm_sync_company_id"])
+        company_ids = partners.crm_sync_company_id.ids
         self.env.cr.execute(
             SQL(
                 "SELECT crm_sync_company_id, MIN(id) FROM %s "
                 "WHERE crm_sync_company_id IN %s AND id NOT IN %s "
                 "GROUP BY crm_sync_company_id",
                 SQL.identifier(self._table),
-                tuple(partners.crm_sync_company_id.ids),
-                tuple(partners.ids),
+                tuple(company_ids),
+                tuple(partners.ids + pending.ids),
             )
         )
         taken = dict(self.env.cr.fetchall())
+        for other in pending:
+            company_id = other.crm_sync_company_id.id
+            if company_id in company_ids:
+                taken[company_id] = min(taken.get(company_id, other.id), other.id)
         seen = {}
         for partner in partners:
             company = partner.crm_sync_company_id
@@ -429,29 +575,6 @@ class ResPartner(models.Model):
     # SYNC USER (a person contact -> its res.users)
     # ------------------------------------------------------------------
 
-    crm_sync_user_id = fields.Many2one(
-        "res.users",
-        string="Synced User",
-        copy=False,
-        readonly=True,
-        ondelete="set null",
-        help="The user this contact is synced with (Sync User): the user created for "
-        "this contact, or an existing user linked to it explicitly.",
-    )
-
-    def _auto_init(self):
-        res = super()._auto_init()
-        # A user is synced with one contact at most. The unique index (NULLs never
-        # clash) doubles as the lookup index of the column, hence no ``index=True``;
-        # it also stops two concurrent links of the same user.
-        create_unique_index(
-            self.env.cr,
-            "res_partner_crm_sync_user_id_uniq",
-            self._table,
-            ["crm_sync_user_id"],
-        )
-        return res
-
     @api.constrains("crm_sync_user_id")
     def _check_crm_sync_user_id_writer(self):
         """The field is read-only in the UI; this also stops a direct write (RPC,
@@ -499,27 +622,39 @@ class ResPartner(models.Model):
                     user=user.sudo().display_name,
                 )
             )
+        for partner, others in partners._crm_sync_user_others().items():
+            raise ValidationError(
+                _(
+                    "%(contact)s already has the user %(other)s; it cannot be "
+                    "synced with %(user)s as well (one contact, one user).",
+                    contact=partner.display_name,
+                    other=others[0].display_name,
+                    user=partner.crm_sync_user_id.sudo().display_name,
+                )
+            )
+
+    def _crm_sync_user_others(self):
+        """Users of these contacts other than their synced user, archived ones
+        included (a synced contact has no other user).
+
+        :return: ``{partner: res.users}`` for the contacts that have such users,
+            in the order of ``self``
+        """
         users = (
             self.env["res.users"]
             .sudo()
             .with_context(active_test=False)
-            .search([("partner_id", "in", partners.ids)])
+            .search([("partner_id", "in", self.ids)])
         )
-        for partner in partners:
+        result = {}
+        for partner in self:
             others = (
                 users.filtered(lambda u, partner=partner: u.partner_id == partner)
                 - partner.crm_sync_user_id
             )
             if others:
-                raise ValidationError(
-                    _(
-                        "%(contact)s already has the user %(other)s; it cannot be "
-                        "synced with %(user)s as well (one contact, one user).",
-                        contact=partner.display_name,
-                        other=others[0].display_name,
-                        user=partner.crm_sync_user_id.sudo().display_name,
-                    )
-                )
+                result[partner] = others
+        return result
 
     # ------------------------------------------------------------------
     # Sync User: public API (UI and XML-RPC)
@@ -928,4 +1063,186 @@ class ResPartner(models.Model):
         self.ensure_one()
         self.message_post(
             body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+
+    # ------------------------------------------------------------------
+    # DUPLICATE KEYS
+    # ------------------------------------------------------------------
+
+    @api.depends("name", "phone", "mobile", "vat", "country_id")
+    def _compute_crm_sync_match_keys(self):
+        default_region = self.env.company.country_id.code
+        for partner in self:
+            region = partner.country_id.code or default_region
+            partner.crm_sync_name_key = normalize_name(partner.name)
+            partner.crm_sync_phone_key = normalize_phone(partner.phone, region)
+            partner.crm_sync_mobile_key = normalize_phone(partner.mobile, region)
+            partner.crm_sync_vat_key = normalize_vat(partner.vat)
+
+    # ------------------------------------------------------------------
+    # DESYNC
+    # ------------------------------------------------------------------
+
+    @api.depends("crm_sync_proposal_ids.state", "crm_sync_proposal_ids.field_id")
+    def _compute_crm_sync_desync(self):
+        counts = self.env["crm.sync.proposal"]._pending_counts(self._origin.ids)
+        for partner in self:
+            count = counts.get(partner._origin.id, 0)
+            partner.crm_sync_desync_count = count
+            partner.crm_sync_desync = bool(count)
+
+    @api.depends("crm_sync_desync_count")
+    def _compute_crm_sync_desync_sources(self):
+        sources = defaultdict(list)
+        desync = self.filtered("crm_sync_desync")
+        if desync:
+            for partner, label in (
+                self.env["crm.sync.proposal"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("partner_id", "in", desync._origin.ids),
+                        ("state", "=", "pending"),
+                    ],
+                    ["partner_id", "source_label"],
+                    order="source_label",
+                )
+            ):
+                sources[partner.id].append(label)
+        for partner in self:
+            partner.crm_sync_desync_sources = ", ".join(
+                sources.get(partner._origin.id, [])
+            )
+
+    # ------------------------------------------------------------------
+    # Desync: actions
+    # ------------------------------------------------------------------
+
+    def action_crm_sync_check_data(self):
+        """Open the "Check data" window on these partners' pending proposals."""
+        if not self.filtered("crm_sync_desync"):
+            raise UserError(self.env._("There is no data to check on these contacts."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Check Data"),
+            "res_model": "res.partner.check.data",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "res.partner", "active_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------------
+    # Desync: API for connectors, the portal and XML-RPC callers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_sync_portal_fields(self):
+        """Fields a portal user may propose on their own partner."""
+        return PORTAL_FIELDS
+
+    def _crm_sync_propose(self, values, source):
+        """Propose ``values`` ({field: value}) on these partners from ``source``.
+
+        :param source: the record the values come from (connector link, portal
+            submission, import...) or a label string.
+        :return: the created ``crm.sync.proposal`` records (none for values equal
+            to the CRM value after normalisation).
+        """
+        return self.env["crm.sync.proposal"]._propose(
+            {partner: values for partner in self}, source
+        )
+
+    def crm_sync_propose(self, values, source_label):
+        """XML-RPC: propose ``values`` on these partners; returns the proposal ids."""
+        if not isinstance(source_label, str) or not source_label.strip():
+            raise UserError(
+                self.env._("Give the source of the proposed values as a label.")
+            )
+        return self._crm_sync_propose(values, source_label).ids
+
+    def crm_sync_resolve(self, decisions):
+        """Decide the pending proposals of these partners, per field.
+
+        :param decisions: ``"accept_all"``, ``"keep_all"`` or a mapping of field
+            name to ``"keep"``, ``"accept"`` or ``{"value": new value}``.
+        :return: ids of the resolved proposals.
+        """
+        self.check_access("write")
+        pending = (
+            self.env["crm.sync.proposal"]
+            .sudo()
+            .search([("partner_id", "in", self.ids), ("state", "=", "pending")])
+        )
+        shortcuts = {"accept_all": "accept", "keep_all": "keep"}
+        if isinstance(decisions, str) and decisions in shortcuts:
+            if not pending:
+                raise UserError(
+                    self.env._("There is no data to check on these contacts.")
+                )
+            decisions = dict.fromkeys(
+                pending.mapped("field_name"), shortcuts[decisions]
+            )
+        if not isinstance(decisions, dict) or not decisions:
+            raise UserError(
+                self.env._(
+                    'Decisions must be "accept_all", "keep_all" or a mapping of '
+                    "fields to "
+                    '"keep", "accept" or {"value": ...}.'
+                )
+            )
+        by_field = defaultdict(lambda: pending.browse())
+        for proposal in pending:
+            by_field[proposal.field_name] |= proposal
+        plan = []
+        for fname, decision in decisions.items():
+            proposals = by_field.get(fname)
+            if not proposals:
+                raise UserError(
+                    self.env._(
+                        "There is no pending change for the field %(field)s.",
+                        field=fname,
+                    )
+                )
+            plan.extend(self._crm_sync_plan_field(proposals, fname, decision))
+        return self.env["crm.sync.proposal"]._resolve(plan).ids
+
+    def _crm_sync_plan_field(self, proposals, fname, decision):
+        """Turn a field decision into per-proposal decisions."""
+        Proposal = self.env["crm.sync.proposal"]
+        if isinstance(decision, dict) and set(decision) == {"value"}:
+            field = Proposal._check_proposable_field(fname)
+            value = Proposal._coerce(field, decision["value"])
+            return [(proposal, "value", value) for proposal in proposals]
+        if decision == "keep":
+            return [(proposal, "keep", None) for proposal in proposals]
+        if decision == "accept":
+            plan = []
+            for partner_proposals in proposals.grouped("partner_id").values():
+                first = partner_proposals[0]
+                first_value = first._get_typed_value("value")
+                if any(
+                    not first._equal(first_value, p._get_typed_value("value"))
+                    for p in partner_proposals
+                ):
+                    raise UserError(
+                        self.env._(
+                            "Sources disagree on %(field)s for %(partner)s "
+                            "(%(sources)s): "
+                            "choose a value.",
+                            field=first.field_label,
+                            partner=first.partner_id.display_name,
+                            sources=", ".join(partner_proposals.mapped("source_label")),
+                        )
+                    )
+                plan.extend(
+                    (proposal, "accept", None) for proposal in partner_proposals
+                )
+            return plan
+        raise UserError(
+            self.env._(
+                'Invalid decision %(decision)r for %(field)s: use "keep", '
+                '"accept" or {"value": ...}.',
+                decision=decision,
+                field=fname,
+            )
         )

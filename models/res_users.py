@@ -15,26 +15,13 @@ class ResUsers(models.Model):
         an import...) would make "which user is this contact?" ambiguous.
         """
         partners = self.sudo().partner_id.filtered("crm_sync_user_id")
-        if not partners:
-            return
-        users = (
-            self.env["res.users"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("partner_id", "in", partners.ids)])
-        )
-        for partner in partners:
-            others = (
-                users.filtered(lambda u, p=partner: u.partner_id == p)
-                - partner.crm_sync_user_id
-            )
-            if others:
-                raise ValidationError(
-                    self.env._(
-                        "Contact %(contact)s is synced with user %(user)s and cannot "
-                        "have another user (%(others)s).",
-                        contact=partner.display_name,
-                        user=partner.crm_sync_user_id.display_name,
-                        others=", ".join(others.mapped("display_name")),
-                    )
+        for partner, others in partners._crm_sync_user_others().items():
+            raise ValidationError(
+                self.env._(
+                    "Contact %(contact)s is synced with user %(user)s and cannot "
+                    "have another user (%(others)s).",
+                    contact=partner.display_name,
+                    user=partner.crm_sync_user_id.display_name,
+                    others=", ".join(others.mapped("display_name")),
                 )
+            )

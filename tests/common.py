@@ -81,3 +81,76 @@ class CrmSyncHttpCommon(HttpCase, CrmSyncUsersMixin, CrmSyncRpcMixin):
     def setUpClass(cls):
         super().setUpClass()
         cls._crm_sync_setup_users()
+
+
+class LeadConvertMixin:
+    """Lead conversion fixtures, for ``CrmSyncCommon`` or ``CrmSyncHttpCommon``."""
+
+    @classmethod
+    def _lead_convert_setup_team(cls):
+        """The salesman's sales team; both sales users may convert leads."""
+        # Default internal users may create contacts ("Contact Creation"), and
+        # the Leads menu needs leads enabled.
+        for user in (cls.user_salesman, cls.user_sales_manager):
+            cls._crm_sync_add_groups(
+                user, "base.group_partner_manager", "crm.group_use_lead"
+            )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Convert Team", "member_ids": [Command.link(cls.user_salesman.id)]}
+        )
+
+    @classmethod
+    def _lead_convert_setup(cls):
+        """The team, plus stages, tags and a campaign for the conversions."""
+        cls._lead_convert_setup_team()
+        cls.stage_team_first = cls.env["crm.stage"].create(
+            {"name": "Team First", "sequence": 0, "team_id": cls.team.id}
+        )
+        cls.stage_other_team = cls.env["crm.stage"].create(
+            {
+                "name": "Other Team Stage",
+                "team_id": cls.env["crm.team"].create({"name": "Other"}).id,
+            }
+        )
+        cls.tag_vip = cls.env["crm.tag"].create({"name": "VIP crm_sync"})
+        cls.tag_fair = cls.env["crm.tag"].create({"name": "Trade fair crm_sync"})
+        cls.campaign = cls.env["utm.campaign"].create({"name": "Spring crm_sync"})
+
+    @classmethod
+    def _create_lead(cls, user=None, **values):
+        vals = {
+            "name": "Lead",
+            "type": "lead",
+            "team_id": cls.team.id,
+            "user_id": (user or cls.user_salesman).id,
+        }
+        vals.update(values)
+        return cls.env["crm.lead"].with_user(user or cls.user_salesman).create(vals)
+
+
+class DesyncMixin:
+    """Desync fixtures, for ``CrmSyncCommon`` or ``CrmSyncHttpCommon``."""
+
+    @classmethod
+    def _desync_setup_account(cls, name, **values):
+        """``cls.partner``: a Danish account in Aarhus that sources propose on."""
+        cls.denmark = cls.env.ref("base.dk")
+        cls.partner = cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "phone": "+45 33 12 34 56",
+                "city": "Aarhus",
+                "country_id": cls.denmark.id,
+                **values,
+            }
+        )
+
+    def _desync_forged_proposal_values(self):
+        """A proposal on ``self.partner`` created directly, bypassing the API."""
+        return {
+            "partner_id": self.partner.id,
+            "field_id": self.env["ir.model.fields"]._get("res.partner", "city").id,
+            "source_label": "forged",
+            "value_char": "Lyon",
+        }

@@ -3,26 +3,16 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import CrmSyncCommon
+from .common import CrmSyncCommon, DesyncMixin
 
 
 @tagged("post_install", "-at_install", "crm_sync", "crm_sync_desync")
-class TestDesync(CrmSyncCommon):
+class TestDesync(CrmSyncCommon, DesyncMixin):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.denmark = cls.env.ref("base.dk")
+        cls._desync_setup_account("Zylker A/S", email="info@zylker.dk")
         cls.france = cls.env.ref("base.fr")
-        cls.partner = cls.env["res.partner"].create(
-            {
-                "name": "Zylker A/S",
-                "is_company": True,
-                "email": "info@zylker.dk",
-                "phone": "+45 33 12 34 56",
-                "city": "Aarhus",
-                "country_id": cls.denmark.id,
-            }
-        )
         cls.other = cls.env["res.partner"].create({"name": "Other Corp"})
         cls.Partner = cls.env["res.partner"].with_user(cls.user_salesman)
 
@@ -363,14 +353,7 @@ class TestDesync(CrmSyncCommon):
         # The record rule also refuses a direct create on someone else's partner.
         with self.assertRaises(AccessError):
             self.env["crm.sync.proposal"].with_user(self.user_portal).create(
-                {
-                    "partner_id": self.partner.id,
-                    "field_id": self.env["ir.model.fields"]
-                    ._get("res.partner", "city")
-                    .id,
-                    "source_label": "forged",
-                    "value_char": "Lyon",
-                }
+                self._desync_forged_proposal_values()
             )
         self.assertFalse(
             self.env["crm.sync.proposal"].search([("partner_id", "=", self.partner.id)])

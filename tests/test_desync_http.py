@@ -5,24 +5,15 @@ from xmlrpc.client import Fault
 
 from odoo.tests import tagged
 
-from .common import CrmSyncHttpCommon
+from .common import CrmSyncHttpCommon, DesyncMixin
 
 
 @tagged("post_install", "-at_install", "crm_sync", "crm_sync_desync")
-class TestDesyncHttp(CrmSyncHttpCommon):
+class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.denmark = cls.env.ref("base.dk")
-        cls.partner = cls.env["res.partner"].create(
-            {
-                "name": "Desync Tour Co",
-                "is_company": True,
-                "city": "Aarhus",
-                "phone": "+45 33 12 34 56",
-                "country_id": cls.denmark.id,
-            }
-        )
+        cls._desync_setup_account("Desync Tour Co")
         cls.user_portal.partner_id.write(
             {
                 "phone": "+45 70 10 20 30",
@@ -173,14 +164,7 @@ class TestDesyncHttp(CrmSyncHttpCommon):
                 self.user_portal,
                 "crm.sync.proposal",
                 "create",
-                {
-                    "partner_id": self.partner.id,
-                    "field_id": self.env["ir.model.fields"]
-                    ._get("res.partner", "city")
-                    .id,
-                    "source_label": "forged",
-                    "value_char": "Lyon",
-                },
+                self._desync_forged_proposal_values(),
             )
         with self.assertRaises(Fault):
             self.rpc(

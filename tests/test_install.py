@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools.sql import index_exists
 
 from .common import CrmSyncCommon, CrmSyncHttpCommon
 
@@ -21,6 +22,16 @@ class TestInstall(CrmSyncCommon):
             self.user_sales_manager.has_group("crm_sync.crm_sync_group_convert_leads")
         )
         self.assertFalse(self.user_portal.has_group("crm_sync.crm_sync_group_user"))
+
+    def test_partner_indexes(self):
+        """res.partner's init() and _auto_init() create every crm_sync index."""
+        for name in (
+            "res_partner_crm_sync_company_id_uniq",
+            "res_partner_crm_sync_user_id_uniq",
+            "res_partner_crm_sync_desync_index",
+        ):
+            with self.subTest(index=name):
+                self.assertTrue(index_exists(self.env.cr, name))
 
 
 @tagged("post_install", "-at_install", "crm_sync")

@@ -6,44 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .common import CrmSyncCommon
-
-
-class LeadConvertMixin:
-    @classmethod
-    def _lead_convert_setup(cls):
-        # Default internal users may create contacts ("Contact Creation"), and
-        # the Leads menu needs leads enabled.
-        for user in (cls.user_salesman, cls.user_sales_manager):
-            cls._crm_sync_add_groups(
-                user, "base.group_partner_manager", "crm.group_use_lead"
-            )
-        cls.team = cls.env["crm.team"].create(
-            {"name": "Convert Team", "member_ids": [Command.link(cls.user_salesman.id)]}
-        )
-        cls.stage_team_first = cls.env["crm.stage"].create(
-            {"name": "Team First", "sequence": 0, "team_id": cls.team.id}
-        )
-        cls.stage_other_team = cls.env["crm.stage"].create(
-            {
-                "name": "Other Team Stage",
-                "team_id": cls.env["crm.team"].create({"name": "Other"}).id,
-            }
-        )
-        cls.tag_vip = cls.env["crm.tag"].create({"name": "VIP crm_sync"})
-        cls.tag_fair = cls.env["crm.tag"].create({"name": "Trade fair crm_sync"})
-        cls.campaign = cls.env["utm.campaign"].create({"name": "Spring crm_sync"})
-
-    @classmethod
-    def _create_lead(cls, user=None, **values):
-        vals = {
-            "name": "Lead",
-            "type": "lead",
-            "team_id": cls.team.id,
-            "user_id": (user or cls.user_salesman).id,
-        }
-        vals.update(values)
-        return cls.env["crm.lead"].with_user(user or cls.user_salesman).create(vals)
+from .common import CrmSyncCommon, LeadConvertMixin
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")
@@ -53,6 +16,17 @@ class TestLeadConvert(CrmSyncCommon, LeadConvertMixin):
         super().setUpClass()
         cls._lead_convert_setup()
         cls.env["ir.config_parameter"].set_param("crm_sync.restrict_conversion", False)
+
+    def _native_convert_wizard(self, lead):
+        """Odoo's own Convert to Opportunity window on ``lead``, as the salesman."""
+        return (
+            self.env["crm.lead2opportunity.partner"]
+            .with_user(self.user_salesman)
+            .with_context(
+                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
+            )
+            .create({"name": "convert", "action": "nothing"})
+        )
 
     def _lead(self, **values):
         vals = {
@@ -326,14 +300,7 @@ class TestLeadConvert(CrmSyncCommon, LeadConvertMixin):
             lead.with_user(self.user_salesman).crm_sync_mass_convert(
                 [("id", "=", lead.id)], {}
             )
-        wizard = (
-            self.env["crm.lead2opportunity.partner"]
-            .with_user(self.user_salesman)
-            .with_context(
-                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
-            )
-            .create({"name": "convert", "action": "nothing"})
-        )
+        wizard = self._native_convert_wizard(lead)
         with self.assertRaises(AccessError):
             wizard.action_apply()
         with self.assertRaises(AccessError):
@@ -367,14 +334,7 @@ class TestLeadConvert(CrmSyncCommon, LeadConvertMixin):
     def test_permission_setting_off_native_convert(self):
         """Setting off (default): Odoo's Convert to Opportunity works as before."""
         lead = self._lead()
-        wizard = (
-            self.env["crm.lead2opportunity.partner"]
-            .with_user(self.user_salesman)
-            .with_context(
-                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
-            )
-            .create({"name": "convert", "action": "nothing"})
-        )
+        wizard = self._native_convert_wizard(lead)
         wizard.action_apply()
         self.assertEqual(lead.type, "opportunity")
 

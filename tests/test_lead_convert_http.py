@@ -2,24 +2,17 @@
 
 from xmlrpc.client import Fault
 
-from odoo import Command
 from odoo.tests import tagged
 
-from .common import CrmSyncHttpCommon
+from .common import CrmSyncHttpCommon, LeadConvertMixin
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")
-class TestLeadConvertHttp(CrmSyncHttpCommon):
+class TestLeadConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for user in (cls.user_salesman, cls.user_sales_manager):
-            cls._crm_sync_add_groups(
-                user, "base.group_partner_manager", "crm.group_use_lead"
-            )
-        cls.team = cls.env["crm.team"].create(
-            {"name": "RPC Team", "member_ids": [Command.link(cls.user_salesman.id)]}
-        )
+        cls._lead_convert_setup_team()
         cls.account = cls.env["res.partner"].create(
             {"name": "Tour Zylker", "is_company": True}
         )

@@ -9,8 +9,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import CrmSyncCommon
-from .test_lead_convert import LeadConvertMixin
+from .common import CrmSyncCommon, LeadConvertMixin
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")

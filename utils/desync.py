@@ -3,7 +3,8 @@
 """Pure helpers for desync reconciliation (no Odoo import).
 
 - value normalisation used to decide whether a proposed value really differs
-  from the CRM value (emails: lower/strip, phones: E.164 through ``phonenumbers``);
+  from the CRM value (emails and phones through ``utils.normalize``, as the
+  duplicate detection of lead conversion);
 - the type families of the typed proposal storage and the coercion of a raw
   value (Python or free text typed in the "Check data" window) to the field's type;
 - :func:`diff` of current against proposed values.
@@ -14,7 +15,7 @@ Errors are :class:`DesyncValueError`; callers turn them into translated Odoo err
 import datetime
 import re
 
-import phonenumbers
+from . import normalize as _normalize
 
 # Field type -> storage family of crm.sync.proposal (one column per family).
 FAMILY_BY_TTYPE = {
@@ -53,31 +54,24 @@ class DesyncValueError(ValueError):
 
 
 def normalize_email(value):
-    """Lower-case and strip an email; empty values become ``False``."""
-    if not value:
-        return False
-    return value.strip().lower() or False
+    """The email address of ``value`` lower-cased (``normalize.normalize_email``).
 
-
-def normalize_phone(value, region=None):
-    """Return the E.164 form of a phone number when it can be parsed, else its
-    digits (with a leading ``+`` kept), so that formatting never counts as a change.
-
-    :param region: ISO country code used for national numbers (e.g. ``"DK"``).
+    A value with no address in it is compared as stripped, lower-cased text;
+    empty values become ``False``.
     """
     if not value:
         return False
-    value = value.strip()
-    try:
-        number = phonenumbers.parse(value, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    digits = re.sub(r"[^\d]", "", value)
-    if not digits:
-        return False
-    return ("+" + digits) if value.startswith("+") else digits
+    return _normalize.normalize_email(value) or value.strip().lower() or False
+
+
+def normalize_phone(value, region=None):
+    """The E.164 form of a phone number when it can be parsed, else its digits
+    (``normalize.normalize_phone``), so that formatting never counts as a change;
+    empty values become ``False``.
+
+    :param region: ISO country code used for national numbers (e.g. ``"DK"``).
+    """
+    return _normalize.normalize_phone(value, region) or False
 
 
 def normalize_text(value):

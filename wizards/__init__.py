@@ -1,4 +1,5 @@
 from . import crm_lead_convert_contact
+from . import crm_lead_convert_mixin
 from . import crm_lead_convert
 from . import crm_lead_mass_convert
 from . import res_partner_company_sync

@@ -3,12 +3,13 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_lead_conversion import _rule_label
+from ..models.crm_lead import _rule_label
 from ..utils import dedup
 
 
 class CrmLeadConvert(models.TransientModel):
     _name = "crm.lead.convert"
+    _inherit = "crm.lead.convert.mixin"
     _description = "Convert Leads into Account, Contact and Deal"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", required=True)
@@ -26,15 +27,11 @@ class CrmLeadConvert(models.TransientModel):
         "Otherwise the lead is closed as converted.",
     )
     team_ids = fields.Many2many("crm.team", compute="_compute_team_ids")
-    date_deadline = fields.Date(string="Closing Date")
     stage_id = fields.Many2one(
-        "crm.stage",
-        string="Stage",
         domain="['|', ('team_id', '=', False), ('team_id', 'in', team_ids)]",
         help="A stage of the team's pipeline; another stage is replaced by the "
         "pipeline's first stage.",
     )
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign")
     owner_id = fields.Many2one(
         "res.users",
         string="Salesperson",
@@ -46,29 +43,6 @@ class CrmLeadConvert(models.TransientModel):
         compute="_compute_has_new_record",
         help="Technical: the salesperson is only offered when a record is created.",
     )
-    attachments_target = fields.Selection(
-        [("contact", "Contact"), ("account", "Account"), ("deal", "Deal")],
-        string="Move Attachments To",
-        compute="_compute_attachments_target",
-        store=True,
-        readonly=False,
-        required=True,
-    )
-    move_tags = fields.Boolean(
-        string="Move Tags",
-        default=True,
-        help="The lead's tags are added to the account and the contact (to the "
-        "contact when there is no account).",
-    )
-
-    @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        if "lead_ids" in fields_list and not res.get("lead_ids"):
-            ctx = self.env.context
-            if ctx.get("active_model") == "crm.lead" and ctx.get("active_ids"):
-                res["lead_ids"] = [fields.Command.set(ctx["active_ids"])]
-        return res
 
     @api.depends("lead_ids")
     def _compute_team_ids(self):
@@ -82,14 +56,6 @@ class CrmLeadConvert(models.TransientModel):
                 line.account_action == "new" or line.contact_action == "new"
                 for line in wizard.line_ids
             )
-
-    @api.depends("create_deal")
-    def _compute_attachments_target(self):
-        for wizard in self:
-            if wizard.create_deal:
-                wizard.attachments_target = "deal"
-            elif wizard.attachments_target in (False, "deal"):
-                wizard.attachments_target = "contact"
 
     @api.depends("lead_ids")
     def _compute_line_ids(self):
@@ -196,10 +162,8 @@ class CrmLeadConvertLine(models.TransientModel):
         context={"active_test": False},
     )
     contact_reason = fields.Char(string="Why (Contact)")
-    deal_name = fields.Char(string="Deal Name")
-    expected_revenue = fields.Monetary(
-        string="Expected Revenue", currency_field="company_currency"
-    )
+    deal_name = fields.Char()
+    expected_revenue = fields.Monetary(currency_field="company_currency")
     company_currency = fields.Many2one(related="lead_id.company_currency")
 
     @api.model
@@ -269,21 +233,14 @@ class CrmLeadConvertLine(models.TransientModel):
         options = {
             "account": account,
             "contact": contact,
-            "create_deal": wizard.create_deal,
-            "attachments_target": wizard.attachments_target,
-            "move_tags": wizard.move_tags,
-            "owner_id": wizard.owner_id.id,
+            **wizard._crm_sync_window_options(wizard.owner_id.id),
         }
         if wizard.create_deal:
             deal_values = {
-                "name": self.deal_name or False,
+                "name": self.deal_name,
                 "expected_revenue": self.expected_revenue,
             }
-            if wizard.date_deadline:
-                deal_values["date_deadline"] = wizard.date_deadline
-            if wizard.stage_id:
-                deal_values["stage_id"] = wizard.stage_id.id
-            if wizard.campaign_id:
-                deal_values["campaign_id"] = wizard.campaign_id.id
-            options["deal_values"] = {k: v for k, v in deal_values.items() if v}
+            deal_values = {k: v for k, v in deal_values.items() if v}
+            deal_values.update(wizard._crm_sync_window_deal_values())
+            options["deal_values"] = deal_values
         return options

@@ -10,6 +10,7 @@ DEFAULT_DOMAIN = "[('type', '=', 'lead'), ('crm_sync_converted', '=', False)]"
 
 class CrmLeadMassConvert(models.TransientModel):
     _name = "crm.lead.mass.convert"
+    _inherit = "crm.lead.convert.mixin"
     _description = "Mass Convert Leads"
 
     mode = fields.Selection(
@@ -26,15 +27,10 @@ class CrmLeadMassConvert(models.TransientModel):
         string="Leads to Convert", compute="_compute_lead_count"
     )
     domain_error = fields.Char(compute="_compute_lead_count")
-    create_deal = fields.Boolean(string="Create a deal for each lead")
-    date_deadline = fields.Date(string="Closing Date")
     stage_id = fields.Many2one(
-        "crm.stage",
-        string="Stage",
         help="Used for the leads of the teams whose pipeline has it; the others "
         "get their pipeline's first stage.",
     )
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign")
     owner_mode = fields.Selection(
         [("lead", "Each lead's salesperson"), ("one", "One salesperson")],
         string="Owner",
@@ -44,35 +40,6 @@ class CrmLeadMassConvert(models.TransientModel):
     owner_id = fields.Many2one(
         "res.users", string="Salesperson", domain="[('share', '=', False)]"
     )
-    attachments_target = fields.Selection(
-        [("contact", "Contact"), ("account", "Account"), ("deal", "Deal")],
-        string="Move Attachments To",
-        compute="_compute_attachments_target",
-        store=True,
-        readonly=False,
-        required=True,
-    )
-    move_tags = fields.Boolean(string="Move Tags", default=True)
-
-    @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        ctx = self.env.context
-        if (
-            "lead_ids" in fields_list
-            and ctx.get("active_model") == "crm.lead"
-            and ctx.get("active_ids")
-        ):
-            res["lead_ids"] = [fields.Command.set(ctx["active_ids"])]
-        return res
-
-    @api.depends("create_deal")
-    def _compute_attachments_target(self):
-        for wizard in self:
-            if wizard.create_deal:
-                wizard.attachments_target = "deal"
-            elif wizard.attachments_target in (False, "deal"):
-                wizard.attachments_target = "contact"
 
     def _crm_sync_domain(self):
         """The leads to convert as a domain (raises on invalid criteria)."""
@@ -105,19 +72,11 @@ class CrmLeadMassConvert(models.TransientModel):
 
     def action_convert(self):
         self.ensure_one()
-        options = {
-            "create_deal": self.create_deal,
-            "attachments_target": self.attachments_target,
-            "move_tags": self.move_tags,
-            "owner_id": self.owner_id.id if self.owner_mode == "one" else False,
-        }
+        options = self._crm_sync_window_options(
+            self.owner_id.id if self.owner_mode == "one" else False
+        )
         if self.create_deal:
-            deal_values = {
-                "date_deadline": fields.Date.to_string(self.date_deadline),
-                "stage_id": self.stage_id.id,
-                "campaign_id": self.campaign_id.id,
-            }
-            options["deal_values"] = {k: v for k, v in deal_values.items() if v}
+            options["deal_values"] = self._crm_sync_window_deal_values()
         job_id = self.env["crm.lead"].crm_sync_mass_convert(
             self._crm_sync_domain(), options
         )
