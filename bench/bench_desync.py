@@ -60,6 +60,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True, help="database with crm_sync installed")
     parser.add_argument("-c", "--config", help="Odoo configuration file")
+    parser.add_argument("--addons-path", help="Odoo addons path holding crm_sync")
     parser.add_argument("--partners", type=int, default=5000)
     parser.add_argument("--accept", type=int, default=1000)
     parser.add_argument("--filler", type=int, default=100000)
@@ -67,11 +68,13 @@ def parse_args():
 
 
 def setup_odoo(args):
-    link_dir = tempfile.mkdtemp(prefix="crm_sync_bench_")
-    atexit.register(shutil.rmtree, link_dir, True)
-    os.symlink(REPO, os.path.join(link_dir, "crm_sync"))
-    odoo_addons = os.path.dirname(os.path.dirname(odoo.addons.base.__file__))
-    addons_path = ",".join([odoo_addons, link_dir])
+    addons_path = args.addons_path
+    if not addons_path:
+        link_dir = tempfile.mkdtemp(prefix="crm_sync_bench_")
+        atexit.register(shutil.rmtree, link_dir, True)
+        os.symlink(REPO, os.path.join(link_dir, "crm_sync"))
+        odoo_addons = os.path.dirname(os.path.dirname(odoo.addons.base.__file__))
+        addons_path = ",".join([odoo_addons, link_dir])
     options = ["-d", args.db, "--log-level=warn", f"--addons-path={addons_path}"]
     if args.config:
         options += ["-c", args.config]
