@@ -151,6 +151,8 @@ def main():
             job = env["crm.sync.conversion.job"]._crm_sync_create_job(
                 [("id", "in", lead_ids)], {"create_deal": True}, run_now=False
             )
+            # what the cron does: the job record is only written by the server
+            job = job.sudo()
             job.batch_size = 500
             job._crm_sync_run(commit=False)
             results["ours_summary"] = (

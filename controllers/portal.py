@@ -38,9 +38,18 @@ class CrmSyncCustomerPortal(CustomerPortal):
             raise AccessError(
                 request.env._("You may only change your own contact details.")
             )
+        # Only the reviewable fields become proposals; whatever else the portal
+        # form writes (fields added by other modules, e.g. account's invoice
+        # preferences) keeps the standard path.
+        reviewable = set(partner._crm_sync_portal_fields())
+        proposed = {
+            fname: values.pop(fname) for fname in list(values) if fname in reviewable
+        }
+        if not proposed:
+            return
         label = request.env._("Customer portal (%(user)s)", user=user.name)
-        proposals = partner._crm_sync_propose(dict(values), (user, label))
-        # Nothing is written directly: the CRM keeps its values until reviewed.
-        values.clear()
+        proposals = partner._crm_sync_propose(proposed, (user, label))
+        # Reviewable fields are not written directly: the CRM keeps its values
+        # until reviewed.
         if proposals:
             request.update_context(crm_sync_review_pending=True)

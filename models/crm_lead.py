@@ -30,9 +30,10 @@ one ``create`` each, and nothing is written before every lead of the batch has
 been checked.
 """
 
+from markupsafe import Markup
+
 from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
-from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
@@ -41,11 +42,11 @@ from ..utils.account_suggestion import (
     company_domain,
     email_domain,
     is_generic_domain,
-    website_domain,
 )
 from ..utils.field_compat import is_empty
 from ..utils.normalize import normalize, normalize_email, normalize_name
 from ..utils.parameters import is_truthy_parameter
+from .crm_sync_unique_field import text_key_sql
 
 # Proof that a write of the conversion state comes from _crm_sync_mark_converted.
 # A context *value* that cannot be forged over RPC (it is not serialisable),
@@ -627,31 +628,28 @@ class CrmLead(models.Model):
     def _crm_sync_accounts_by_domain(self, domains):
         """Readable company partners whose website or email domain is one given.
 
+        Exact match on the indexed ``res.partner.crm_sync_website_key`` and
+        ``crm_sync_email_domain_key``, never a substring search.
+
         :return: {domain: res.partner}
         """
-        domains = {d for d in domains if d}
+        domains = sorted({d.lower() for d in domains if d})
         if not domains:
             return {}
-        search_domain = []
-        for domain in sorted(domains):
-            search_domain = (
-                (["|"] if search_domain else [])
-                + search_domain
-                + [
-                    "|",
-                    ("email_normalized", "=like", f"%@{domain}"),
-                    ("website", "ilike", domain),
-                ]
-            )
         partners = self.env["res.partner"].search(
-            [("is_company", "=", True), *search_domain]
+            [
+                ("is_company", "=", True),
+                "|",
+                ("crm_sync_website_key", "in", domains),
+                ("crm_sync_email_domain_key", "in", domains),
+            ]
         )
         result = {}
         for partner in partners:
             for key in {
-                website_domain(partner.website),
-                email_domain(partner.email_normalized),
-            } & domains:
+                partner.crm_sync_website_key,
+                partner.crm_sync_email_domain_key,
+            } & set(domains):
                 result[key] = result.get(key, partner.browse()) | partner
         return result
 
@@ -722,7 +720,9 @@ class CrmLead(models.Model):
             - ``create_deal`` (bool, default False): the lead becomes the deal
               (an opportunity) instead of being closed as converted;
             - ``deal_values`` (dict): deal fields (name, date_deadline,
-              stage_id, expected_revenue, campaign_id, user_id, ...);
+              stage_id, expected_revenue, campaign_id, team_id, user_id, ...);
+              the name may hold ``%(company)s`` and ``%(lead)s``, replaced by
+              each lead's company name and title (empty: the company name);
             - ``attachments_target``: "contact", "account" or "deal" (default:
               the deal if any, else the contact);
             - ``move_tags`` (bool, default True): the lead's tags go to the
@@ -740,8 +740,61 @@ class CrmLead(models.Model):
         if not leads:
             raise UserError(_("Select at least one lead to convert."))
         options = leads._crm_sync_check_options(options)
+        leads._crm_sync_check_convert_access()
+        # Lock, then read the state: of two concurrent conversions of a lead,
+        # the second waits here and fails before creating anything.
+        leads._crm_sync_lock_for_conversion()
+        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
         leads._crm_sync_check_convertible()
         plans, _skipped = leads._crm_sync_plan(options, strict=True)
+        return leads._crm_sync_execute(plans, options)
+
+    def _crm_sync_convert_each(self, options, decisions):
+        """Convert the leads in one batch, each with its own decisions (the
+        Convert window): one duplicate search, one plan, one execution.
+
+        :param dict options: as for :meth:`crm_sync_convert`, shared by every lead
+        :param dict decisions: ``{lead_id: {"account", "contact",
+            "deal_values"}}`` (every key optional): what differs per lead;
+            a lead's ``deal_values`` complete the shared ones
+        :return: as :meth:`crm_sync_convert`
+        """
+        leads = self.browse(list(dict.fromkeys(self.ids)))
+        if not leads:
+            raise UserError(_("Select at least one lead to convert."))
+        options = leads._crm_sync_check_options(options)
+        lead_options = {}
+        for lead_id, decision in decisions.items():
+            unknown = set(decision) - {"account", "contact", "deal_values"}
+            if unknown:
+                raise UserError(
+                    _(
+                        "Unknown conversion decisions: %(keys)s.",
+                        keys=", ".join(sorted(unknown)),
+                    )
+                )
+            lead_opts = leads._crm_sync_check_options(
+                {
+                    **options,
+                    **decision,
+                    "deal_values": {
+                        **options["deal_values"],
+                        **(decision.get("deal_values") or {}),
+                    },
+                    # checked once above
+                    "owner_id": False,
+                }
+            )
+            lead_opts["owner_id"] = options["owner_id"]
+            lead_options[lead_id] = lead_opts
+        # as crm_sync_convert: lock, then read the state
+        leads._crm_sync_check_convert_access()
+        leads._crm_sync_lock_for_conversion()
+        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
+        leads._crm_sync_check_convertible()
+        plans, _skipped = leads._crm_sync_plan(
+            options, strict=True, lead_options=lead_options
+        )
         return leads._crm_sync_execute(plans, options)
 
     @api.model
@@ -773,14 +826,23 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _crm_sync_default_region(self):
-        return self.env.company.country_id.code
+        """Region of phone numbers without country: the main company's.
+
+        Match keys must not depend on who computes them (see
+        ``res.partner._crm_sync_main_region``).
+        """
+        return self.env["res.partner"]._crm_sync_main_region()
 
     def _crm_sync_lead_keys(self, specs):
         """Normalised keys of each lead: ``{lead_id: utils.dedup.LeadKeys}``."""
         default_region = self._crm_sync_default_region()
         keys = {}
         for lead in self:
-            region = lead.country_id.code or default_region
+            region = (
+                lead.country_id.code
+                or lead.company_id.sudo().country_id.code
+                or default_region
+            )
             unique = {}
             for usage in ("contact", "account"):
                 unique[usage] = {}
@@ -818,19 +880,36 @@ class CrmLead(models.Model):
                         searched.setdefault(spec["column"], set()).add(key)
         emails.discard(None)
         names.discard(None)
-        domains = []
         if emails:
-            domains.append([("email_normalized", "in", sorted(emails))])
+            searched.setdefault("email_normalized", set()).update(emails)
         if names:
-            domains.append([("crm_sync_name_key", "in", sorted(names))])
-        for column, values in searched.items():
-            domains.append([(column, "in", sorted(values))])
-        if not domains:
+            searched.setdefault("crm_sync_name_key", set()).update(names)
+        if not searched:
             return []
         Partner = self.env["res.partner"].with_context(active_test=False)
         unique_fields = {
             spec["field"]: spec for usage in specs for spec in specs[usage]
         }
+        text_keys = {
+            spec["column"] for spec in unique_fields.values() if spec.get("text_key")
+        }
+        # One query, each condition backed by an index: the key columns' own,
+        # or for custom text fields the expression index on their text key
+        # (crm.sync.unique.field._crm_sync_index), compared in the same form
+        # as the lead's key.
+        query = Partner._search([])
+        alias = Partner._table
+        conditions = [
+            SQL(
+                "%s IN %s",
+                text_key_sql(SQL.identifier(alias, column)),
+                tuple(sorted(values)),
+            )
+            if column in text_keys
+            else Partner._condition_to_sql(alias, column, "in", sorted(values), query)
+            for column, values in searched.items()
+        ]
+        query.add_where(SQL("(%s)", SQL(" OR ").join(conditions)))
         fnames = {
             "is_company",
             "parent_id",
@@ -838,7 +917,9 @@ class CrmLead(models.Model):
             "email_normalized",
             "crm_sync_name_key",
         } | {spec["column"] for spec in unique_fields.values()}
-        partners = Partner.search_fetch(expression.OR(domains), list(fnames))
+        partners = Partner._fetch_query(
+            query, Partner._determine_fields_to_fetch(list(fnames))
+        )
         default_region = self._crm_sync_default_region()
         rows = []
         for partner in partners:
@@ -978,16 +1059,20 @@ class CrmLead(models.Model):
                 )
             )
 
-    def _crm_sync_plan(self, options, strict=True):
+    def _crm_sync_plan(self, options, strict=True, lead_options=None):
         """Decide account and contact of each lead; write nothing.
 
         :param bool strict: raise on the first lead that cannot be converted as
             asked (interactive conversion); otherwise report it and go on
             (mass conversion)
+        :param dict lead_options: ``{lead_id: options}`` for leads converted
+            with their own options (the Convert window), checked already
         :return: ``(plans, skipped)``: plans are dicts ``{"lead", "account":
-            (action, partner), "contact": (action, partner)}`` with action
-            "existing", "new" or "none"; skipped is ``{lead_id: reason}``
+            (action, partner), "contact": (action, partner), "deal_values"}``
+            with action "existing", "new" or "none"; skipped is ``{lead_id:
+            reason}``
         """
+        lead_options = lead_options or {}
         Partner = self.env["res.partner"].with_context(active_test=False)
         specs = self.env["crm.sync.unique.field"]._crm_sync_matching_specs()
         found = self._crm_sync_dedup(specs)
@@ -995,12 +1080,13 @@ class CrmLead(models.Model):
         plans, skipped = [], {}
         for lead in self:
             keys, suggestion, index = found[lead.id]
+            lead_opts = lead_options.get(lead.id, options)
             try:
-                plans.append(
-                    lead._crm_sync_plan_lead(
-                        options, keys, suggestion, index, account_fields, Partner
-                    )
+                plan = lead._crm_sync_plan_lead(
+                    lead_opts, keys, suggestion, index, account_fields, Partner
                 )
+                plan["deal_values"] = lead_opts["deal_values"]
+                plans.append(plan)
             except (UserError, AccessError) as error:
                 if strict:
                     raise
@@ -1256,6 +1342,18 @@ class CrmLead(models.Model):
         self._crm_sync_create_partners(plans, "contact", lines, owner_id, tag_commands)
 
         # 3. existing accounts and contacts: fill only empty fields
+        existing = [
+            plan[role][1]
+            for plan in plans
+            for role in ("account", "contact")
+            if plan[role][0] == "existing"
+        ]
+        # one access check for all of them (a read-only partner is linked only)
+        writable_ids = set(
+            Partner.browse(sorted({p.id for p in existing}))
+            ._filtered_access("write")
+            .ids
+        )
         for plan in plans:
             for role, usage in (
                 ("account", "lead_account"),
@@ -1271,19 +1369,40 @@ class CrmLead(models.Model):
                     account = plan["account"][1]
                     if account:
                         extra["parent_id"] = account.id
+                        if partner.id in writable_ids:
+                            extra.update(
+                                plan["lead"]._crm_sync_link_contact_values(
+                                    partner, account, plan
+                                )
+                            )
                 plan["lead"]._crm_sync_merge_into(
-                    partner, usage, lines, extra, tag_commands(plan["lead"]), plan
+                    partner,
+                    usage,
+                    lines,
+                    extra,
+                    tag_commands(plan["lead"]),
+                    plan,
+                    writable=partner.id in writable_ids,
                 )
 
-        filled_notes = {}
+        notes = {}
         for plan in plans:
-            filled_notes.update(plan.get("filled_notes", {}))
-        if filled_notes:
+            for key in ("link_notes", "filled_notes"):
+                for partner_id, body in plan.get(key, {}).items():
+                    notes.setdefault(partner_id, []).append(body)
+        if notes:
             # one batch for every partner whose empty fields were filled
-            Partner.browse(list(filled_notes))._message_log_batch(bodies=filled_notes)
+            Partner.browse(list(notes))._message_log_batch(
+                bodies={
+                    partner_id: Markup("<br/>").join(bodies)
+                    for partner_id, bodies in notes.items()
+                }
+            )
 
         # 4. the leads: the deal (the lead itself), or closed as converted
-        deal_values = options["deal_values"]
+        first_stages = (
+            self._crm_sync_first_stages(plans) if options["create_deal"] else {}
+        )
         for plan in plans:
             lead = plan["lead"]
             contact = plan["contact"][1]
@@ -1293,7 +1412,12 @@ class CrmLead(models.Model):
             if options["create_deal"]:
                 vals.update(
                     lead._crm_sync_deal_values(
-                        contact, account, deal_values, lines, owner_id
+                        contact,
+                        account,
+                        plan.get("deal_values", options["deal_values"]),
+                        lines,
+                        owner_id,
+                        first_stages=first_stages,
                     )
                 )
                 lead._crm_sync_mark_converted("deal", vals)
@@ -1360,14 +1484,21 @@ class CrmLead(models.Model):
             for position, plan in enumerate(group):
                 plan[role] = ("created" if position == 0 else "merged", partner)
 
-    def _crm_sync_merge_into(self, partner, usage, lines, extra, tags, plan):
+    def _crm_sync_merge_into(
+        self, partner, usage, lines, extra, tags, plan, writable=None
+    ):
         """Fill the empty fields of an existing ``partner`` from this lead.
 
         A partner the user may only read is linked but not updated (brief,
         note 3). Archived partners are reactivated.
+
+        :param bool writable: whether the user may write ``partner`` (checked
+            here when not given)
         """
         self.ensure_one()
-        if not partner.has_access("write"):
+        if writable is None:
+            writable = partner.has_access("write")
+        if not writable:
             plan["readonly"].append(partner.id)
             return
         vals = self._crm_sync_mapped(usage, lines, target=partner, only_empty=True)
@@ -1392,25 +1523,136 @@ class CrmLead(models.Model):
                 fields=", ".join(labels),
             )
 
-    def _crm_sync_deal_values(self, contact, account, deal_values, lines, owner_id):
-        """Values turning this lead into the deal, through crm's own conversion data."""
+    def _crm_sync_link_contact_values(self, contact, account, plan):
+        """Extra values linking an existing ``contact`` with no account to
+        ``account``, so that linking loses none of its own data.
+
+        Odoo copies the account's address onto a contact of type "contact"
+        (``res.partner._fields_sync``): a contact with an address of its own,
+        different from the account's, becomes an "Other Address" instead and
+        keeps it. Commercial fields (Tax ID...) always follow the account in
+        Odoo: the contact's own values are quoted in the chatter note.
+        """
+        self.ensure_one()
+        address_fields = contact._address_fields()
+        vals = {}
+        parts = []
+        if (
+            contact.type == "contact"
+            and any(contact[fname] for fname in address_fields)
+            and any(account[fname] for fname in address_fields)
+            and any(contact[fname] != account[fname] for fname in address_fields)
+        ):
+            vals["type"] = "other"
+            parts.append(
+                _(
+                    "Linked to the account %(account)s by the lead %(lead)s; it "
+                    "keeps its own address (now an Other Address).",
+                    account=account._get_html_link(),
+                    lead=self._get_html_link(),
+                )
+            )
+        replaced = [
+            fname
+            for fname in contact._commercial_fields()
+            if fname in contact._fields
+            and contact[fname]
+            and contact[fname] != account[fname]
+        ]
+        for fname in replaced:
+            field = contact._fields[fname]
+            value = contact[fname]
+            parts.append(
+                _(
+                    "%(field)s was %(value)s: it now follows the account "
+                    "%(account)s.",
+                    field=field.get_description(self.env)["string"],
+                    value=value.display_name
+                    if isinstance(value, models.BaseModel)
+                    else str(value),
+                    account=account._get_html_link(),
+                )
+            )
+        if parts:
+            plan.setdefault("link_notes", {})[contact.id] = Markup("<br/>").join(parts)
+        return vals
+
+    def _crm_sync_deal_values(
+        self, contact, account, deal_values, lines, owner_id, first_stages=None
+    ):
+        """Values turning this lead into the deal, through crm's own conversion data.
+
+        The deal name of ``deal_values`` may hold the placeholders
+        ``%(company)s`` (the lead's company name) and ``%(lead)s`` (the lead's
+        title); an empty name is the lead's company name (else its title).
+
+        A stage given in ``deal_values``, or the lead's stage when the deal
+        goes to another team, must belong to the team's pipeline; otherwise
+        the deal gets the pipeline's first stage.
+
+        :param dict first_stages: as returned by :meth:`_crm_sync_first_stages`
+            (searched here when not given)
+        """
         self.ensure_one()
         vals = self._convert_opportunity_data(contact)
         vals.update(self._crm_sync_mapped("lead_deal", lines, target=self))
-        vals.setdefault("name", (self.partner_name or "").strip() or self.name)
         vals.update(deal_values)
-        if not deal_values.get("name"):
-            vals["name"] = (self.partner_name or "").strip() or self.name
+        company = (self.partner_name or "").strip()
+        name = (deal_values.get("name") or "").strip()
+        if name:
+            name = name.replace("%(company)s", company or self.name).replace(
+                "%(lead)s", self.name
+            )
+        vals["name"] = name.strip() or company or self.name
         if owner_id and "user_id" not in deal_values:
             vals["user_id"] = owner_id
+        team_id = vals.get("team_id", self.team_id.id) or False
         stage_id = deal_values.get("stage_id")
-        if stage_id:
-            team_id = vals.get("team_id", self.team_id.id)
-            stage = self.env["crm.stage"].browse(stage_id).exists()
-            if not stage or (stage.team_id and stage.team_id.id != team_id):
-                # not a stage of the team's pipeline: its first stage
+        if not stage_id and team_id != self.team_id.id:
+            stage_id = vals.get("stage_id", self.stage_id.id)
+        if not stage_id:
+            return vals
+        Stage = self.env["crm.stage"]
+        if first_stages is None:
+            stage = Stage.browse(stage_id).exists()
+        else:
+            known = stage_id in first_stages["existing"]
+            stage = Stage.browse(stage_id if known else ())
+        if not stage or (stage.team_id and stage.team_id.id != team_id):
+            # not a stage of the team's pipeline: its first stage
+            if first_stages and team_id in first_stages["first"]:
+                vals["stage_id"] = first_stages["first"][team_id].id
+            else:
                 vals["stage_id"] = self._stage_find(team_id=team_id).id
         return vals
+
+    @api.model
+    def _crm_sync_first_stages(self, plans):
+        """Stages the deals of ``plans`` may need, in one search.
+
+        :return: ``{"first": {team id or False: first stage of its pipeline},
+            "existing": ids of the stages asked for that exist}``
+        """
+        team_ids = set()
+        stage_ids = set()
+        for plan in plans:
+            lead = plan["lead"]
+            deal_values = plan.get("deal_values") or {}
+            team_ids.add(deal_values.get("team_id") or lead.team_id.id or False)
+            stage_ids.add(deal_values.get("stage_id") or lead.stage_id.id)
+        teams = [team_id for team_id in team_ids if team_id]
+        domain = [("team_id", "=", False)]
+        if teams:
+            domain = ["|", ("team_id", "=", False), ("team_id", "in", teams)]
+        domain = ["|", ("id", "in", [sid for sid in stage_ids if sid]), *domain]
+        stages = self.env["crm.stage"].search(domain, order="sequence, id")
+        first = {
+            team_id: stages.filtered(
+                lambda stage, t=team_id: not stage.team_id or stage.team_id.id == t
+            )[:1]
+            for team_id in team_ids
+        }
+        return {"first": first, "existing": set(stages.ids)}
 
     @api.model
     def _crm_sync_move_notes(self, plans, options):
@@ -1436,6 +1678,7 @@ class CrmLead(models.Model):
             by_lead.setdefault(note.res_id, Message)
             by_lead[note.res_id] |= note
         copies = []
+        moved = {}
         for plan in plans:
             lead_notes = by_lead.get(plan["lead"].id)
             if not lead_notes:
@@ -1459,7 +1702,10 @@ class CrmLead(models.Model):
                         for note in lead_notes
                     ]
             else:
-                lead_notes.write({"model": "res.partner", "res_id": contact.id})
+                moved[contact.id] = moved.get(contact.id, Message) | lead_notes
+        # one write per contact (leads merged into one contact share it)
+        for contact_id, contact_notes in moved.items():
+            contact_notes.write({"model": "res.partner", "res_id": contact_id})
         if copies:
             Message.create(copies)
 
@@ -1519,5 +1765,6 @@ class CrmLead(models.Model):
                 "active_model": "crm.lead",
                 "active_ids": self.ids,
                 "active_id": self[:1].id,
+                "dialog_size": "extra-large",
             },
         }

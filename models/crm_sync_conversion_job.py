@@ -5,14 +5,21 @@ once, inside the request (no commit). Larger ones run in the background from
 the cron ``crm_sync_conversion_job_cron``, which commits after each batch: a
 crash loses at most the batch in progress, which was rolled back as a whole and
 is converted on the next run. A lead is never converted twice: it gets a result
-line in the same transaction as its conversion, and only leads without a line
-are processed.
+line in the same transaction as its conversion, only leads without a line are
+processed, and a batch locks its leads before reading their state (a lead
+converted meanwhile by another transaction is left for the next run, which
+reports it converted already).
+
+A job runs with the rights of its user, so jobs are read-only for everyone:
+only ``_crm_sync_create_job`` creates them, after its checks, and a run checks
+the options and the leads again for the job's user.
 """
 
 import logging
 import threading
 
 import psycopg2
+import psycopg2.errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -23,6 +30,10 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 200
 #: up to this many leads, a mass conversion runs at once (no background job)
 DEFAULT_SYNC_LIMIT = 200
+
+
+def _error_message(error):
+    return str(error.args[0] if error.args else error)
 
 
 class CrmSyncConversionJob(models.Model):
@@ -136,6 +147,50 @@ class CrmSyncConversionJob(models.Model):
         if not isinstance(domain, list):
             raise UserError(_("The criteria of a mass conversion must be a domain."))
         Lead._crm_sync_check_convert_access()
+        options = self._crm_sync_check_job_options(Lead, options)
+        leads = Lead.search(
+            domain + [("type", "=", "lead"), ("crm_sync_converted", "=", False)],
+            order="id",
+        )
+        if not leads:
+            raise UserError(_("No lead to convert matches these criteria."))
+        leads._crm_sync_check_convert_access()
+        # Jobs are read-only for their users (the cron runs a job with the
+        # rights of its user_id): created here, after the checks above, only.
+        job = (
+            self.sudo()
+            .create(
+                {
+                    "user_id": self.env.user.id,
+                    "company_id": self.env.company.id,
+                    "domain": str(domain),
+                    "lead_ids": [fields.Command.set(leads.ids)],
+                    "create_deal": options["create_deal"],
+                    "deal_values": options["deal_values"],
+                    "attachments_target": options["attachments_target"],
+                    "move_tags": options["move_tags"],
+                    "owner_id": options["owner_id"],
+                }
+            )
+            .with_env(self.env)
+        )
+        if run_now is None:
+            limit = int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("crm_sync.mass_convert_sync_limit", DEFAULT_SYNC_LIMIT)
+            )
+            run_now = len(leads) <= limit
+        if run_now:
+            job.sudo()._crm_sync_run(commit=False)
+        else:
+            self.env.ref("crm_sync.crm_sync_conversion_job_cron")._trigger()
+        return job
+
+    @api.model
+    def _crm_sync_check_job_options(self, Lead, options):
+        """Validate mass conversion ``options`` for the user of ``Lead``; return
+        them completed (see ``crm.lead._crm_sync_check_options``)."""
         options = dict(options or {})
         for forced in ("account", "contact"):
             if options.get(forced, "auto") != "auto":
@@ -146,37 +201,7 @@ class CrmSyncConversionJob(models.Model):
                         option=forced,
                     )
                 )
-        options = Lead._crm_sync_check_options(options)
-        leads = Lead.search(
-            domain + [("type", "=", "lead"), ("crm_sync_converted", "=", False)],
-            order="id",
-        )
-        if not leads:
-            raise UserError(_("No lead to convert matches these criteria."))
-        leads._crm_sync_check_convert_access()
-        job = self.create(
-            {
-                "domain": str(domain),
-                "lead_ids": [fields.Command.set(leads.ids)],
-                "create_deal": options["create_deal"],
-                "deal_values": options["deal_values"],
-                "attachments_target": options["attachments_target"],
-                "move_tags": options["move_tags"],
-                "owner_id": options["owner_id"],
-            }
-        )
-        if run_now is None:
-            limit = int(
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param("crm_sync.mass_convert_sync_limit", DEFAULT_SYNC_LIMIT)
-            )
-            run_now = len(leads) <= limit
-        if run_now:
-            job._crm_sync_run(commit=False)
-        else:
-            self.env.ref("crm_sync.crm_sync_conversion_job_cron")._trigger()
-        return job
+        return Lead._crm_sync_check_options(options)
 
     def _crm_sync_options(self):
         self.ensure_one()
@@ -213,18 +238,29 @@ class CrmSyncConversionJob(models.Model):
     def _crm_sync_run(self, commit=False):
         """Process the pending leads of the job, batch after batch.
 
+        The job runs with the rights of its user: the options and every lead
+        are checked again for that user here, not only when the job was made.
+
         :param bool commit: commit after each batch (cron only)
         """
         self.ensure_one()
         job = self.with_user(self.user_id).with_company(self.company_id)
         if self.state != "running":
             self.state = "running"
-        options = job._crm_sync_options()
         pending = job._crm_sync_pending_leads()
+        try:
+            Lead = job.env["crm.lead"]
+            Lead._crm_sync_check_convert_access()
+            options = self._crm_sync_check_job_options(Lead, job._crm_sync_options())
+        except (UserError, ValidationError, AccessError) as error:
+            _logger.info("Conversion job %s cannot run: %s", self.id, error)
+            self._crm_sync_fail(pending, error)
+            pending = []
         size = max(self.batch_size or DEFAULT_BATCH_SIZE, 1)
+        postponed = []
         while pending:
             batch_ids, pending = pending[:size], pending[size:]
-            job._crm_sync_process_batch(batch_ids, options)
+            postponed += job._crm_sync_process_batch(batch_ids, options)
             if commit:
                 # Commit each batch (cron only, see _cron_process): what is done
                 # stays done if a later batch or the worker fails, and the job's
@@ -234,12 +270,44 @@ class CrmSyncConversionJob(models.Model):
                     done=self.processed_count, remaining=len(pending)
                 )
             self.env.invalidate_all()
+        if postponed:
+            if not commit:
+                # Inside a request: all of it is rolled back; tried again, the
+                # leads converted meanwhile are no longer selected.
+                raise UserError(
+                    _(
+                        "Someone else converted some of these leads at the same "
+                        "time: %(leads)s. Please try again.",
+                        leads=", ".join(
+                            self.env["crm.lead"]
+                            .browse(postponed)
+                            .mapped("display_name")
+                        ),
+                    )
+                )
+            # the next run, in a new transaction, sees them converted
+            self.state = "queued"
+            self.env.ref("crm_sync.crm_sync_conversion_job_cron")._trigger()
+            return True
         self.write({"state": "done", "date_done": fields.Datetime.now()})
         return True
 
+    def _crm_sync_fail(self, lead_ids, error):
+        """Record ``lead_ids`` as failed because of ``error``."""
+        self.ensure_one()
+        reason = _error_message(error)
+        self.env["crm.sync.conversion.job.line"].sudo().create(
+            [self._crm_sync_failed_line(lead_id, reason) for lead_id in lead_ids]
+        )
+
     def _crm_sync_process_batch(self, lead_ids, options):
         """Convert one batch; on error, lead by lead, so that one bad lead only
-        fails itself. Every lead of the batch ends with exactly one result line."""
+        fails itself. Every lead of the batch ends with exactly one result line,
+        except the leads a concurrent transaction converted meanwhile: they stay
+        pending, for the next run (a new transaction) to see them converted.
+
+        :return: ids of the leads left pending
+        """
         leads = self.env["crm.lead"].browse(lead_ids).exists()
         lines = [
             {
@@ -250,15 +318,20 @@ class CrmSyncConversionJob(models.Model):
             }
             for lead_id in set(lead_ids) - set(leads.ids)
         ]
+        postponed = []
         try:
             with self.env.cr.savepoint():
                 lines += self._crm_sync_convert_leads(leads, options)
-        except (UserError, ValidationError, AccessError, psycopg2.Error):
+        except Exception:  # noqa: BLE001 - retried lead by lead, where it is reported
             self.env.invalidate_all()
             for lead in leads:
                 try:
                     with self.env.cr.savepoint():
                         lines += self._crm_sync_convert_leads(lead, options)
+                except psycopg2.errors.SerializationFailure:
+                    self.env.invalidate_all()
+                    _logger.info("Lead %s converted concurrently, postponed", lead.id)
+                    postponed.append(lead.id)
                 except (
                     UserError,
                     ValidationError,
@@ -268,18 +341,39 @@ class CrmSyncConversionJob(models.Model):
                     self.env.invalidate_all()
                     _logger.info("Lead %s not converted: %s", lead.id, error)
                     lines.append(
-                        {
-                            "job_id": self.id,
-                            "lead_id": lead.id,
-                            "result": "failed",
-                            "reason": str(error.args[0] if error.args else error),
-                        }
+                        self._crm_sync_failed_line(lead.id, _error_message(error))
+                    )
+                except Exception as error:  # noqa: BLE001 - reported, job goes on
+                    self.env.invalidate_all()
+                    _logger.exception("Lead %s not converted", lead.id)
+                    lines.append(
+                        self._crm_sync_failed_line(
+                            lead.id,
+                            _(
+                                "Unexpected error (%(error)s), see the server log.",
+                                error=repr(error),
+                            ),
+                        )
                     )
         self.env["crm.sync.conversion.job.line"].sudo().create(lines)
+        return postponed
+
+    def _crm_sync_failed_line(self, lead_id, reason):
+        return {
+            "job_id": self.id,
+            "lead_id": lead_id,
+            "result": "failed",
+            "reason": reason,
+        }
 
     def _crm_sync_convert_leads(self, leads, options):
         """Convert ``leads`` (already in a savepoint); return their result lines."""
         lines = []
+        # Lock first, then read the state: of two concurrent conversions of a
+        # lead, the second waits here and fails before creating anything.
+        leads._crm_sync_check_convert_access()
+        leads._crm_sync_lock_for_conversion()
+        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
         convertible = leads.filtered(
             lambda lead: lead.type == "lead"
             and lead.active
@@ -353,7 +447,8 @@ class CrmSyncConversionJob(models.Model):
                         user=job.user_id.name,
                     )
                 )
-        self.filtered(
+        # jobs are read-only for their users: checked above
+        self.sudo().filtered(
             lambda j: j.state == "done" and j._crm_sync_pending_leads()
         ).write({"state": "queued"})
         self.env.ref("crm_sync.crm_sync_conversion_job_cron")._trigger()

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import plaintext2html
 
-from ..utils.field_compat import incompatibility, is_empty
+from ..utils.field_compat import UNSUPPORTED_TYPES, incompatibility, is_empty
 
 #: usage -> (source model, target model)
 USAGE_MODELS = {
@@ -65,8 +65,13 @@ class CrmSyncFieldMapping(models.Model):
         string="Target Field",
         required=True,
         ondelete="cascade",
-        domain="[('model', '=', target_model), ('ttype', 'not in', "
-        "('one2many', 'properties', 'properties_definition'))]",
+        domain="[('id', 'in', allowed_target_field_ids)]",
+    )
+    allowed_target_field_ids = fields.Many2many(
+        "ir.model.fields",
+        compute="_compute_allowed_target_field_ids",
+        help="Technical: the target fields the source field can be mapped to "
+        "(compatible and writable), offered in the Target Field picker.",
     )
     source_ttype = fields.Selection(
         related="source_field_id.ttype", string="Source Type"
@@ -90,6 +95,41 @@ class CrmSyncFieldMapping(models.Model):
                 mapping.usage, (False, False)
             )
 
+    @api.depends("usage", "source_field_id")
+    def _compute_allowed_target_field_ids(self):
+        """The writable target fields compatible with the source field (all
+        writable ones of the target model while no source field is chosen)."""
+        IrField = self.env["ir.model.fields"]
+        candidates = {}
+        for mapping in self:
+            target_model = USAGE_MODELS.get(mapping.usage, (False, False))[1]
+            if not target_model:
+                mapping.allowed_target_field_ids = IrField
+                continue
+            if target_model not in candidates:
+                # one search and one description per target model and batch
+                candidates[target_model] = [
+                    (field, self._crm_sync_field_spec(field))
+                    for field in IrField.search([("model", "=", target_model)])
+                    if field.name in self.env[target_model]._fields
+                ]
+            source = mapping.source_field_id
+            source_spec = (
+                self._crm_sync_field_spec(source)
+                if source and source.name in self.env[source.model]._fields
+                else None
+            )
+            allowed = [
+                field.id
+                for field, spec in candidates[target_model]
+                if (
+                    incompatibility(source_spec, spec) is None
+                    if source_spec
+                    else spec["writable"] and spec["ttype"] not in UNSUPPORTED_TYPES
+                )
+            ]
+            mapping.allowed_target_field_ids = IrField.browse(allowed)
+
     @api.onchange("usage")
     def _onchange_usage(self):
         if self.source_field_id.model != self.source_model:
@@ -105,9 +145,11 @@ class CrmSyncFieldMapping(models.Model):
     def _crm_sync_field_spec(self, field_record):
         """Plain description of an ``ir.model.fields`` record (``field_compat``)."""
         field = self.env[field_record.model]._fields[field_record.name]
-        selection = None
+        selection = labels = None
         if field.type == "selection":
-            selection = [key for key, _label in field._description_selection(self.env)]
+            options = field._description_selection(self.env)
+            selection = [key for key, _label in options]
+            labels = [label for _key, label in options]
         writable = (
             not field.readonly
             and (field.store or bool(field.inverse) or bool(field.related))
@@ -119,6 +161,7 @@ class CrmSyncFieldMapping(models.Model):
             "relation": getattr(field, "comodel_name", None),
             "size": getattr(field, "size", None) or None,
             "selection": selection,
+            "selection_labels": labels,
             "writable": writable,
         }
 

@@ -169,6 +169,13 @@ class CrmSyncProposal(models.Model):
                     )
                 )
 
+    @api.constrains("field_id")
+    def _check_field_id(self):
+        if self.filtered(lambda p: p.field_id.sudo().model != "res.partner"):
+            raise ValidationError(
+                self.env._("Proposed changes apply to contact fields only.")
+            )
+
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
@@ -182,6 +189,7 @@ class CrmSyncProposal(models.Model):
         "old_value_ref_id",
         "field_id",
     )
+    @api.depends_context("uid")
     def _compute_value_display(self):
         for proposal in self:
             proposal.value_display = proposal._display(
@@ -268,12 +276,12 @@ class CrmSyncProposal(models.Model):
         if value is False or value is None:
             return ""
         if field.type == "many2one":
-            record = self.env[field.comodel_name].sudo().browse(value).exists()
-            return (
-                record.display_name
-                if record
-                else self.env._("(deleted record %(id)s)", id=value)
-            )
+            record = self.env[field.comodel_name].browse(value)
+            if not record.sudo().exists():
+                return self.env._("(deleted record %(id)s)", id=value)
+            if not self.env.su and not record.has_access("read"):
+                return self.env._("(record %(id)s)", id=value)
+            return record.sudo().display_name
         if field.type == "selection":
             return dict(field._description_selection(self.env)).get(value, value)
         if field.type == "date":
@@ -372,10 +380,21 @@ class CrmSyncProposal(models.Model):
                 )
             ) from None
         if field.type == "many2one" and value:
-            if not self.env[field.comodel_name].sudo().browse(value).exists():
+            record = self.env[field.comodel_name].browse(value)
+            if not record.sudo().exists():
                 raise ValidationError(
                     self.env._(
                         "The record %(id)s does not exist for the field %(field)s.",
+                        id=value,
+                        field=field._description_string(self.env),
+                    )
+                )
+            # Nobody proposes (nor learns the name of) a record they cannot read.
+            if not self.env.su and not record.has_access("read"):
+                raise AccessError(
+                    self.env._(
+                        "You are not allowed to choose the record %(id)s for the "
+                        "field %(field)s.",
                         id=value,
                         field=field._description_string(self.env),
                     )
@@ -491,7 +510,12 @@ class CrmSyncProposal(models.Model):
         ).filtered(lambda p: (p.partner_id.id, p.field_id.id) in proposed_keys).unlink()
         if not vals_list:
             return self.browse()
-        return self.create(vals_list)
+        # Nobody but superuser creates proposals (no create access right): every
+        # check above is this method's, so the bookkeeping is forced here.
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            vals.update(state="pending", proposed_by_id=self.env.uid, proposed_on=now)
+        return self.sudo().create(vals_list).with_env(self.env)
 
     # ------------------------------------------------------------------
     # RESOLVE
@@ -577,6 +601,7 @@ class CrmSyncProposal(models.Model):
         # Gather the writes and refuse conflicts before writing anything.
         writes = defaultdict(dict)  # partner -> {fname: value}
         origin = {}  # (partner, fname) -> decision
+        checked_fields = {}  # fname -> field
         for proposal, decision, value in plan:
             if decision not in ("keep", "accept", "value"):
                 raise UserError(
@@ -584,16 +609,14 @@ class CrmSyncProposal(models.Model):
                 )
             if decision == "keep":
                 continue
-            field = proposal._field()
-            if not field.is_accessible(self.env):
-                raise AccessError(
-                    self.env._(
-                        "You are not allowed to change the field %(field)s.",
-                        field=field._description_string(self.env),
-                    )
-                )
+            # Checked again at decision time: the field must still be one a source
+            # may propose and the user may write, and the value must fit it.
+            fname = proposal.field_name
+            if fname not in checked_fields:
+                checked_fields[fname] = self._check_proposable_field(fname)
+            field = checked_fields[fname]
             if decision == "accept":
-                value = proposal._get_typed_value("value")
+                value = self._coerce(field, proposal._get_typed_value("value"))
             key = (proposal.partner_id, field.name)
             if key in origin and not proposal._equal(
                 writes[proposal.partner_id][field.name], value

@@ -2,6 +2,8 @@
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import make_index_name
 
 from .res_partner import PARTNER_MATCH_KEYS
 
@@ -9,6 +11,21 @@ from .res_partner import PARTNER_MATCH_KEYS
 USAGE_TO_MAPPING = {"contact": "lead_contact", "account": "lead_account"}
 
 MATCHABLE_TYPES = ("char", "text", "integer", "many2one", "selection", "date")
+
+#: custom field types compared on their text key, in SQL (see ``text_key_sql``)
+TEXT_KEY_TYPES = ("char", "text", "selection")
+
+
+def text_key_sql(column):
+    """SQL of the match key of a text column, the SQL twin of
+    ``utils.normalize.normalize_text``: blanks collapsed, trimmed, lower-cased.
+
+    Index and searches use this one expression, so that PostgreSQL uses the
+    index (an expression index is used only for the very same expression).
+
+    :param SQL column: the column, possibly qualified with its table alias
+    """
+    return SQL("lower(btrim(regexp_replace(%s, '\\s+', ' ', 'g')))", column)
 
 
 class CrmSyncUniqueField(models.Model):
@@ -59,6 +76,53 @@ class CrmSyncUniqueField(models.Model):
         )
     ]
 
+    def init(self):
+        # on install/update: index the custom fields configured already
+        self.sudo().with_context(active_test=False).search([])._crm_sync_index()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._crm_sync_index()
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "field_id" in vals:
+            self._crm_sync_index()
+        return res
+
+    def _crm_sync_text_key_field(self):
+        """Whether the field is a custom text field matched on ``text_key_sql``
+        (system fields have their own stored, indexed key columns)."""
+        self.ensure_one()
+        field = self.field_id
+        return (
+            field.name not in PARTNER_MATCH_KEYS
+            and field.ttype in TEXT_KEY_TYPES
+            and field.store
+            and not field.translate
+        )
+
+    def _crm_sync_index(self):
+        """Create the expression index on the match key of each custom text field.
+
+        A hash index: equality only, which is all the matching needs, and no
+        size limit on long values (a btree entry must fit in a third of a page).
+        Dropping the column drops its index.
+        """
+        cr = self.env.cr
+        for record in self.filtered(lambda r: r._crm_sync_text_key_field()):
+            fname = record.field_id.name
+            index_name = make_index_name("res_partner", f"crm_sync_{fname}_key")
+            cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON res_partner USING hash (%s)",
+                    SQL.identifier(index_name),
+                    text_key_sql(SQL.identifier(fname)),
+                )
+            )
+
     @api.depends("usage", "field_id")
     def _compute_source_field_id(self):
         lines = self.env["crm.sync.field.mapping"].search(
@@ -103,7 +167,8 @@ class CrmSyncUniqueField(models.Model):
 
         :return: ``{"contact": [spec, ...], "account": [spec, ...]}`` where a spec is
             ``{"field": partner field, "column": field searched in SQL,
-            "kind": normaliser kind, "source": lead field}``
+            "kind": normaliser kind, "source": lead field, "text_key": whether
+            the column is compared with ``text_key_sql``}``
         """
         specs = {"contact": [], "account": []}
         records = self.sudo().search([])
@@ -114,6 +179,12 @@ class CrmSyncUniqueField(models.Model):
             fname = record.field_id.name
             column, kind = PARTNER_MATCH_KEYS.get(fname, (fname, "text"))
             specs[record.usage].append(
-                {"field": fname, "column": column, "kind": kind, "source": source}
+                {
+                    "field": fname,
+                    "column": column,
+                    "kind": kind,
+                    "source": source,
+                    "text_key": record._crm_sync_text_key_field(),
+                }
             )
         return specs

@@ -28,6 +28,7 @@ from odoo.tools.sql import create_unique_index, index_exists
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 
+from ..utils.account_suggestion import email_domain, website_domain
 from ..utils.normalize import normalize_name, normalize_phone, normalize_vat
 from ..utils.user_sync import duplicate_logins, match_reasons
 
@@ -119,6 +120,23 @@ class ResPartner(models.Model):
         index="btree_not_null",
         copy=False,
         help="Technical: the tax ID without spaces, punctuation or country prefix.",
+    )
+    # Account suggestion by the domain of a lead's e-mail (Convert to Contact)
+    crm_sync_website_key = fields.Char(
+        string="Website Domain Key",
+        compute="_compute_crm_sync_domain_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the website's host, lower-cased, without www.",
+    )
+    crm_sync_email_domain_key = fields.Char(
+        string="E-mail Domain Key",
+        compute="_compute_crm_sync_domain_keys",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Technical: the domain of the normalised e-mail.",
     )
 
     # Desync
@@ -267,6 +285,20 @@ class ResPartner(models.Model):
                         company=company.display_name,
                     )
                 )
+
+    @api.constrains("company_id", "crm_sync_company_id")
+    def _check_crm_sync_company_shared(self):
+        """A synced account stays shared: its company's users must all see it."""
+        restricted = self.filtered(lambda p: p.crm_sync_company_id and p.company_id)
+        if restricted:
+            raise ValidationError(
+                _(
+                    "%(account)s is synced with the company %(company)s and must "
+                    "stay shared between companies: leave its Company field empty.",
+                    account=restricted[0].display_name,
+                    company=restricted[0].crm_sync_company_id.sudo().display_name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Sync Company: public API (UI and XML-RPC)
@@ -508,7 +540,11 @@ class ResPartner(models.Model):
 
     def _crm_sync_company_link(self, company):
         self.ensure_one()
-        self.write({"crm_sync_company_id": company.id})
+        values = {"crm_sync_company_id": company.id}
+        if self.company_id:
+            # The account stays a shared partner, visible from every company.
+            values["company_id"] = False
+        self.write(values)
         self._crm_sync_company_post_note(
             _(
                 "Linked to the existing company %(company)s by Sync Company.",
@@ -669,8 +705,8 @@ class ResPartner(models.Model):
         login is the contact's normalised email. It is a portal user unless
         ``internal`` is set.
 
-        :param internal: create internal users instead of portal users (user
-            administrators only, see ``_crm_sync_user_check_access``)
+        :param internal: create internal users instead of portal users (plain
+            "Internal User" rights only, see ``_crm_sync_user_check_access``)
         :param existing_user_id: id of an existing ``res.users`` to link the
             (single) contact to instead of creating a user; it must be one of the
             users matching the contact (same login, same email, or already the
@@ -749,11 +785,12 @@ class ResPartner(models.Model):
         - A CRM Sync Manager may give a contact a *portal* user: it opens the
           customer portal (the contact's own documents) to that person, as
           Contacts > Grant portal access does.
-        - An *internal* user is another matter: it is a member of staff who reads
-          most of the database and whatever its groups allow, and it is a paid
-          seat of the Odoo subscription. Creating one is a privilege grant, so it
-          is reserved to user administrators (Administration / Access Rights,
-          ``base.group_erp_manager``), like Settings > Users.
+        - An *internal* user is created only when the manager asks for it
+          (``internal=True``). It gets the plain "Internal User" level
+          (``base.group_user`` and what it implies) and nothing more: no
+          administration or settings rights, no application rights that the
+          default user template would add. A user administrator grants more
+          afterwards in Settings > Users, as for any new employee.
         """
         if self.env.su:
             return
@@ -761,15 +798,6 @@ class ResPartner(models.Model):
         if not user.has_group("crm_sync.crm_sync_group_manager"):
             raise AccessError(
                 _("Only CRM Sync managers may sync contacts with users (Sync User).")
-            )
-        if internal and not user.has_group("base.group_erp_manager"):
-            raise AccessError(
-                _(
-                    "Only user administrators (Administration / Access Rights) may "
-                    "create internal users: an internal user is a privilege grant and "
-                    "a paid seat. Create a portal user instead, or ask an "
-                    "administrator."
-                )
             )
         if self:
             self.check_access("write")
@@ -983,17 +1011,22 @@ class ResPartner(models.Model):
 
         Portal users are copies of the portal template user, exactly as the portal
         wizard makes them (``_create_user_from_template``); internal users get the
-        groups of the default user template (``res.users._default_groups``). The
-        invitation is ours to send (``no_reset_password``).
+        "Internal User" group only (and the groups it implies), not the groups of
+        the default user template, which carry application manager rights: Sync
+        User never grants more than that. The invitation is ours to send
+        (``no_reset_password``).
         """
         Users = self.env["res.users"].sudo().with_context(no_reset_password=True)
         users = Users.browse()
+        internal_group = self.env.ref("base.group_user")
         for partner in self:
             values = partner._crm_sync_user_prepare_values()
             company_users = Users.with_company(values["company_id"])
             try:
                 if internal:
-                    user = company_users.create(values)
+                    user = company_users.create(
+                        {**values, "groups_id": [Command.set(internal_group.ids)]}
+                    )
                 else:
                     user = company_users._create_user_from_template(values)
             except SignupError as exc:
@@ -1004,7 +1037,10 @@ class ResPartner(models.Model):
                         error=str(exc),
                     )
                 ) from exc
-            partner.write({"crm_sync_user_id": user.id})
+            # As superuser: once the partner has an internal user, Odoo asks for
+            # the right to modify users to write it (the caller's rights on the
+            # contact were checked first).
+            partner.sudo().write({"crm_sync_user_id": user.id})
             kind = _("internal user") if internal else _("portal user")
             partner._crm_sync_user_post_note(
                 _(
@@ -1069,15 +1105,38 @@ class ResPartner(models.Model):
     # DUPLICATE KEYS
     # ------------------------------------------------------------------
 
-    @api.depends("name", "phone", "mobile", "vat", "country_id")
+    @api.model
+    def _crm_sync_main_region(self):
+        """Country code of the main company: the last resort region of phone
+        numbers written without a country, the same whoever saves the record."""
+        main = self.env.ref("base.main_company", raise_if_not_found=False)
+        return main.sudo().country_id.code if main else None
+
+    @api.depends(
+        "name", "phone", "mobile", "vat", "country_id", "company_id.country_id"
+    )
     def _compute_crm_sync_match_keys(self):
-        default_region = self.env.company.country_id.code
+        # The partner's country, else its company's, else the main company's:
+        # never the current user's company, so that stored keys are stable.
+        main_region = self._crm_sync_main_region()
         for partner in self:
-            region = partner.country_id.code or default_region
+            region = (
+                partner.country_id.code
+                or partner.company_id.sudo().country_id.code
+                or main_region
+            )
             partner.crm_sync_name_key = normalize_name(partner.name)
             partner.crm_sync_phone_key = normalize_phone(partner.phone, region)
             partner.crm_sync_mobile_key = normalize_phone(partner.mobile, region)
             partner.crm_sync_vat_key = normalize_vat(partner.vat)
+
+    @api.depends("website", "email_normalized")
+    def _compute_crm_sync_domain_keys(self):
+        for partner in self:
+            partner.crm_sync_website_key = website_domain(partner.website) or False
+            partner.crm_sync_email_domain_key = (
+                email_domain(partner.email_normalized) or False
+            )
 
     # ------------------------------------------------------------------
     # DESYNC

@@ -1,5 +1,6 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -370,6 +371,116 @@ class TestDesync(CrmSyncCommon, DesyncMixin):
         self.assertFalse(Proposal.with_user(self.user_portal).search([]))
         with self.assertRaises(AccessError):
             proposal.with_user(self.user_salesman).write({"state": "accepted"})
+
+    def test_direct_create_refused(self):
+        """Proposals are made through the API only, which checks everything."""
+        own = self.user_portal.partner_id
+        forged = {
+            "partner_id": own.id,
+            "field_id": self.env["ir.model.fields"]._get("res.partner", "parent_id").id,
+            "source_label": "Accounting",
+            "value_ref_model": "res.partner",
+            "value_ref_id": self.partner.id,
+            "state": "pending",
+            "proposed_by_id": self.user_sales_manager.id,
+        }
+        Proposal = self.env["crm.sync.proposal"]
+        for user in (self.user_portal, self.user_salesman, self.user_sales_manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                Proposal.with_user(user).create(forged)
+        self.assertFalse(Proposal.search([("partner_id", "=", own.id)]))
+        # Through the API the bookkeeping is the API's, whoever calls it.
+        proposal = self._propose({"city": "Lyon"}, partner=own, user=self.user_portal)
+        self.assertEqual(proposal.proposed_by_id, self.user_portal)
+        self.assertEqual(proposal.state, "pending")
+        with self.assertRaises(AccessError):
+            proposal.with_user(self.user_portal).write({"state": "accepted"})
+        with self.assertRaises(AccessError):
+            proposal.with_user(self.user_salesman).unlink()
+
+    def test_forged_proposal_cannot_be_accepted(self):
+        """A proposal that skipped the API is checked again at decision time."""
+        own = self.user_portal.partner_id
+        Proposal = self.env["crm.sync.proposal"].sudo()
+        forged = Proposal.create(
+            {
+                "partner_id": own.id,
+                "field_id": self.env["ir.model.fields"]
+                ._get("res.partner", "parent_id")
+                .id,
+                "source_label": "Customer portal",
+                "value_ref_model": "res.partner",
+                "value_ref_id": self.partner.id,
+            }
+        )
+        self.assertTrue(own.crm_sync_desync)
+        with self.assertRaisesRegex(ValidationError, "cannot receive"):
+            own.with_user(self.user_salesman).crm_sync_resolve("accept_all")
+        with self.assertRaisesRegex(ValidationError, "cannot receive"):
+            self._wizard(own).action_accept_all()
+        with self.assertRaisesRegex(ValidationError, "cannot receive"):
+            own.with_user(self.user_salesman).crm_sync_resolve(
+                {"parent_id": {"value": self.partner.id}}
+            )
+        self.assertFalse(own.parent_id, "the portal partner is not re-parented")
+        self.assertEqual(forged.state, "pending")
+        # Keeping the CRM value stays possible, and clears the flag.
+        own.with_user(self.user_salesman).crm_sync_resolve("keep_all")
+        self.assertEqual(forged.state, "kept")
+        self.assertFalse(own.crm_sync_desync)
+        # A proposal is about a contact field, nothing else.
+        with self.assertRaisesRegex(ValidationError, "contact fields only"):
+            Proposal.create(
+                {
+                    "partner_id": own.id,
+                    "field_id": self.env["ir.model.fields"]
+                    ._get("res.users", "login")
+                    .id,
+                    "source_label": "forged",
+                    "value_char": "admin",
+                }
+            )
+
+    def test_many2one_needs_read_access(self):
+        """No one proposes, nor reads the name of, a record they cannot read."""
+        # A portal user of another company: internal users cannot read it.
+        other_company = self.env["res.company"].create({"name": "Hidden Co"})
+        hidden = self.env["res.users"].create(
+            {
+                "name": "Hidden Customer",
+                "login": "crm_sync_hidden_portal",
+                "company_id": other_company.id,
+                "company_ids": [Command.set(other_company.ids)],
+                "groups_id": [Command.set(self.env.ref("base.group_portal").ids)],
+            }
+        )
+        self.assertFalse(hidden.with_user(self.user_salesman).has_access("read"))
+        with self.assertRaisesRegex(AccessError, "not allowed to choose"):
+            self._propose({"user_id": hidden.id})
+        # Made by a source that may (superuser), its name stays hidden from the
+        # salesman, not from someone who may read it...
+        proposal = self.partner.sudo()._crm_sync_propose({"user_id": hidden.id}, "ERP")
+        self.assertEqual(proposal.value_display, "Hidden Customer")
+        proposal.invalidate_recordset()
+        shown = proposal.with_user(self.user_salesman).value_display
+        self.assertNotIn("Hidden Customer", shown)
+        self.assertIn(str(hidden.id), shown)
+        # ... and the salesman cannot write it either.
+        partner = self.partner.with_user(self.user_salesman)
+        for decision in ("accept", {"value": hidden.id}):
+            with (
+                self.subTest(decision=decision),
+                self.assertRaisesRegex(AccessError, "not allowed to choose"),
+            ):
+                partner.crm_sync_resolve({"user_id": decision})
+        self.assertFalse(self.partner.user_id)
+        self.assertEqual(proposal.state, "pending")
+        # Countries and states (public data) stay fine for a portal user.
+        own = self.user_portal.partner_id
+        proposal = self._propose(
+            {"country_id": self.france.id}, partner=own, user=self.user_portal
+        )
+        self.assertEqual(proposal.value_ref_id, self.france.id)
 
     # ------------------------------------------------------------------
     # Settings

@@ -4,6 +4,9 @@ import re
 from xmlrpc.client import Fault
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .common import CrmSyncHttpCommon, DesyncMixin
 
@@ -81,6 +84,63 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
         partner.invalidate_recordset()
         self.assertEqual(partner.city, "Vejle")
         self.assertFalse(partner.crm_sync_desync)
+
+    def test_portal_other_fields_keep_the_standard_path(self):
+        """Fields other modules add to /my/account (account's invoice sending
+        preferences...) are written as usual; only reviewable fields wait."""
+        original = CustomerPortal._get_optional_fields
+        self.patch(
+            CustomerPortal,
+            "_get_optional_fields",
+            lambda portal: [*original(portal), "function"],
+        )
+        partner = self.user_portal.partner_id
+        self.assertNotIn("function", partner._crm_sync_portal_fields())
+        response = self._portal_post(
+            city="Odense", country_id=str(self.env.ref("base.se").id), function="CFO"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("your changes await review", response.text)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.function, "CFO", "written by the standard path")
+        self.assertEqual((partner.city, partner.country_id), ("Aarhus", self.denmark))
+        proposals = self.env["crm.sync.proposal"].search(
+            [("partner_id", "=", partner.id)]
+        )
+        self.assertEqual(set(proposals.mapped("field_name")), {"city", "country_id"})
+        # Only a non-reviewable change (the customer takes the CRM's city and
+        # country back): written at once, nothing awaits review any more.
+        response = self._portal_post(function="CEO")
+        self.assertTrue(response.url.endswith("/my/home"), response.url)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.function, "CEO")
+        self.assertEqual(partner.city, "Aarhus")
+        self.assertFalse(partner.crm_sync_desync)
+
+    def test_xmlrpc_portal_user_cannot_create_proposals_directly(self):
+        own = self.user_portal.partner_id
+        with (
+            mute_logger("odoo.http"),
+            self.assertRaisesRegex(Fault, "not allowed to create"),
+        ):
+            self.rpc(
+                self.user_portal,
+                "crm.sync.proposal",
+                "create",
+                {
+                    "partner_id": own.id,
+                    "field_id": self.env["ir.model.fields"]
+                    ._get("res.partner", "parent_id")
+                    .id,
+                    "source_label": "Accounting",
+                    "value_ref_model": "res.partner",
+                    "value_ref_id": self.partner.id,
+                    "state": "pending",
+                },
+            )
+        self.assertFalse(
+            self.env["crm.sync.proposal"].search([("partner_id", "=", own.id)])
+        )
 
     def test_portal_updates_written_when_review_off(self):
         self.env["ir.config_parameter"].sudo().set_param(

@@ -100,6 +100,18 @@ class TestFieldCompat(BaseCase):
             spec("selection", selection=["abcd"]), spec("char", size=3), "size"
         )
 
+    def test_selection_label_size(self):
+        # the converter writes the label: a short key with a long label is refused
+        self.assertIncompatible(
+            spec("selection", selection=["a"], selection_labels=["Alpha"]),
+            spec("char", size=3),
+            "size",
+        )
+        self.assertCompatible(
+            spec("selection", selection=["alpha"], selection_labels=["Al"]),
+            spec("char", size=3),
+        )
+
     def test_target_must_be_writable(self):
         self.assertIncompatible(
             spec("char"), spec("char", writable=False), "readonly_target"

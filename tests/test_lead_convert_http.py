@@ -124,6 +124,22 @@ class TestLeadConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         self.assertEqual(
             sorted(line["result"] for line in lines), ["converted", "merged"]
         )
+        # the job is read-only for its user: the cron runs it with his rights
+        admin = self.env.ref("base.user_admin")
+        other = self._lead(user_id=self.user_sales_manager.id, email_from="x@t.example")
+        for vals in ({"user_id": admin.id}, {"lead_ids": [(4, other.id)]}):
+            with self.assertRaisesRegex(Fault, "AccessError|not allowed"):
+                self.rpc(
+                    self.user_salesman,
+                    "crm.sync.conversion.job",
+                    "write",
+                    [job_id],
+                    vals,
+                )
+        self.assertEqual(
+            self.env["crm.sync.conversion.job"].browse(job_id).user_id,
+            self.user_salesman,
+        )
 
     def test_convert_window_tour(self):
         lead = self._lead()

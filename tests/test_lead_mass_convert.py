@@ -1,12 +1,19 @@
 """Mass conversion: by selection or criteria, in batches, resumable, summarised."""
 
+import logging
 from unittest.mock import patch
 
-from odoo import Command
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.sql_db import db_connect
+from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from .common import CrmSyncCommon, LeadConvertMixin
+
+JOB_LOGGER = "odoo.addons.crm_sync.models.crm_sync_conversion_job"
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")
@@ -194,3 +201,324 @@ class TestLeadMassConvert(CrmSyncCommon, LeadConvertMixin):
                 [("id", "in", self.leads.ids)], {}
             )
         self.env["ir.config_parameter"].set_param("crm_sync.restrict_conversion", False)
+
+    def _queued_job(self, leads, options=None, user=None):
+        self.env["ir.config_parameter"].set_param("crm_sync.mass_convert_sync_limit", 0)
+        return self._job(
+            self.env["crm.lead"]
+            .with_user(user or self.user_salesman)
+            .crm_sync_mass_convert([("id", "in", leads.ids)], options or {})
+        )
+
+    def test_job_read_only_for_its_user(self):
+        """The cron runs a job with its user's rights: nobody but the server
+        writes a job, or could make it run as someone else on other leads."""
+        job = self._queued_job(self.leads[:2])
+        self.assertEqual(job.user_id, self.user_salesman)
+        other_lead = self._create_lead(
+            user=self.user_sales_manager, name="Not Sally's", email_from="o@x.example"
+        )
+        admin = self.env.ref("base.user_admin")
+        for user in (self.user_salesman, self.user_sales_manager):
+            as_user = job.with_user(user)
+            for vals in (
+                {"user_id": admin.id},
+                {"lead_ids": [Command.link(other_lead.id)]},
+                {"deal_values": {"probability": 100}},
+                {"state": "queued"},
+            ):
+                with self.assertRaises(AccessError), self.cr.savepoint():
+                    as_user.write(vals)
+            with self.assertRaises(AccessError), self.cr.savepoint():
+                self.env["crm.sync.conversion.job"].with_user(user).create(
+                    {"user_id": admin.id, "lead_ids": [Command.set(other_lead.ids)]}
+                )
+            with self.assertRaises(AccessError), self.cr.savepoint():
+                job.line_ids.with_user(user).create(
+                    {"job_id": job.id, "lead_id": other_lead.id, "result": "converted"}
+                )
+        self.assertEqual(job.user_id, self.user_salesman)
+        self.assertEqual(job.lead_ids, self.leads[:2])
+        # what the user may do stays possible: see it, resume it
+        self.assertEqual(
+            job.with_user(self.user_salesman).read(["state"])[0]["state"], "queued"
+        )
+        job.with_user(self.user_salesman).action_crm_sync_resume()
+
+    def test_run_checks_again_for_the_job_user(self):
+        """A job altered behind the user's back (say by an old bug or a direct
+        database write) still converts only what its user may convert, as the
+        user may convert it."""
+        job = self._queued_job(self.leads[:2])
+        other_lead = self._create_lead(
+            user=self.user_sales_manager, name="Not Sally's", email_from="o@x.example"
+        )
+        job.write({"lead_ids": [Command.link(other_lead.id)]})
+        self.env["crm.sync.conversion.job"]._cron_process()
+        self.assertEqual(job.state, "done")
+        failed = job.line_ids.filtered(lambda line: line.result == "failed")
+        self.assertEqual(failed.lead_id, other_lead)
+        self.assertFalse(other_lead.crm_sync_converted)
+        self.assertTrue(all(self.leads[:2].mapped("crm_sync_converted")))
+
+        job = self._queued_job(self.leads[2:4])
+        job.write({"create_deal": False, "deal_values": {"probability": 100}})
+        self.env["crm.sync.conversion.job"]._cron_process()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(job.failed_count, 2)
+        self.assertIn("no deal is created", job.line_ids[0].reason)
+        self.assertFalse(any(self.leads[2:4].mapped("crm_sync_converted")))
+
+    def test_unexpected_error_reported_and_job_goes_on(self):
+        """A bug in one lead's conversion fails that lead, logged with its
+        traceback; the job ends instead of retrying forever."""
+        job = self._queued_job(self.leads[:4], {"create_deal": True})
+        bad = self.leads[1]
+        Lead = self.registry["crm.lead"]
+        original = Lead._crm_sync_deal_values
+
+        def buggy(lead, *args, **kwargs):
+            if lead.id == bad.id:
+                raise KeyError("missing_key")
+            return original(lead, *args, **kwargs)
+
+        with (
+            patch.object(Lead, "_crm_sync_deal_values", buggy),
+            self.assertLogs(JOB_LOGGER, level=logging.ERROR) as logs,
+        ):
+            self.env["crm.sync.conversion.job"]._cron_process()
+        self.assertEqual(job.state, "done")
+        self.assertEqual((job.processed_count, job.failed_count), (4, 1))
+        failed = job.line_ids.filtered(lambda line: line.result == "failed")
+        self.assertEqual(failed.lead_id, bad)
+        self.assertIn("KeyError", failed.reason)
+        self.assertIn("missing_key", failed.reason)
+        self.assertEqual(len(logs.records), 1)
+        self.assertTrue(logs.records[0].exc_info, "logged with the traceback")
+        self.assertFalse(bad.crm_sync_converted)
+        self.assertEqual(len((self.leads[:4] - bad).filtered("crm_sync_converted")), 3)
+
+
+@tagged("post_install", "-at_install", "crm_sync", "lead_convert")
+class TestLeadConvertCommitted(TransactionCase):
+    """Conversions on real, committed transactions: concurrent conversions of a
+    lead, and a mass conversion resumed after its worker died."""
+
+    def setUp(self):
+        super().setUp()
+        self.dbname = self.env.cr.dbname
+        self.admin_id = self.env.ref("base.user_admin").id
+        name = self.id().rsplit(".", 1)[-1].replace("_", "-")
+        self.tag = f"crm-sync-{name}"
+
+    def _env(self, cr, uid=None):
+        return api.Environment(cr, uid or self.admin_id, {})
+
+    def _create_leads(self, count):
+        with db_connect(self.dbname).cursor() as cr:
+            leads = self._env(cr, SUPERUSER_ID)["crm.lead"].create(
+                [
+                    {
+                        "name": f"{self.tag} {i}",
+                        "type": "lead",
+                        "contact_name": f"Person {self.tag} {i}",
+                        "partner_name": f"Company {self.tag} {i}",
+                        "email_from": f"p{i}@{self.tag}.example",
+                    }
+                    for i in range(count)
+                ]
+            )
+            lead_ids = leads.ids
+        self.addCleanup(self._cleanup, lead_ids)
+        return lead_ids
+
+    def _cleanup(self, lead_ids):
+        with db_connect(self.dbname).cursor() as cr:
+            env = self._env(cr, SUPERUSER_ID)
+            env["crm.sync.conversion.job"].search(
+                [("lead_ids", "in", lead_ids)]
+            ).unlink()
+            env["ir.cron.trigger"].search(
+                [("cron_id", "=", env.ref("crm_sync.crm_sync_conversion_job_cron").id)]
+            ).unlink()
+            env["res.partner"].with_context(active_test=False).search(
+                [
+                    "|",
+                    ("email", "=like", f"%@{self.tag}.example"),
+                    ("name", "=like", f"%{self.tag}%"),
+                ]
+            ).unlink()
+            env["crm.lead"].with_context(active_test=False).browse(
+                lead_ids
+            ).exists().unlink()
+
+    def _partners(self, env):
+        return (
+            env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    ("email", "=like", f"%@{self.tag}.example"),
+                    ("name", "=like", f"%{self.tag}%"),
+                ]
+            )
+        )
+
+    @mute_logger("odoo.sql_db")
+    def test_concurrent_conversion(self):
+        """Two transactions convert the same lead: the second one stops at the
+        lead's lock, before creating anything, and is told so once retried."""
+        (lead_id,) = self._create_leads(1)
+        cr_a = db_connect(self.dbname).cursor()
+        cr_b = db_connect(self.dbname).cursor()
+        Lead = self.registry["crm.lead"]
+        original = Lead._crm_sync_execute
+        executed = []
+
+        def execute(leads, *args, **kwargs):
+            executed.append(leads.env.cr)
+            return original(leads, *args, **kwargs)
+
+        try:
+            env_a, env_b = self._env(cr_a), self._env(cr_b)
+            # B's snapshot predates A's conversion
+            self.assertFalse(env_b["crm.lead"].browse(lead_id).crm_sync_converted)
+            with patch.object(Lead, "_crm_sync_execute", execute):
+                env_a["crm.lead"].browse(lead_id).crm_sync_convert({})
+                cr_a.commit()
+                with self.assertRaises(psycopg2.errors.SerializationFailure):
+                    env_b["crm.lead"].browse(lead_id).crm_sync_convert({})
+            self.assertEqual(executed, [cr_a], "B stopped before converting")
+            cr_b.rollback()
+            # Odoo retries the request: now B sees the lead converted
+            env_b.invalidate_all()
+            with self.assertRaisesRegex(UserError, "converted already"):
+                env_b["crm.lead"].browse(lead_id).crm_sync_convert({})
+            cr_b.rollback()
+        finally:
+            cr_a.close()
+            cr_b.close()
+        with db_connect(self.dbname).cursor() as cr:
+            env = self._env(cr)
+            self.assertTrue(env["crm.lead"].browse(lead_id).crm_sync_converted)
+            self.assertEqual(len(self._partners(env)), 2, "one account, one contact")
+
+    @mute_logger("odoo.sql_db")
+    def test_concurrent_conversion_in_a_job(self):
+        """A job batch meets a lead converted meanwhile by someone else: the
+        lead is left for the next run, which reports it converted already."""
+        lead_ids = self._create_leads(2)
+        with db_connect(self.dbname).cursor() as cr:
+            job_id = (
+                self._env(cr)["crm.sync.conversion.job"]
+                ._crm_sync_create_job([("id", "in", lead_ids)], {}, run_now=False)
+                .id
+            )
+        cr_a = db_connect(self.dbname).cursor()
+        cr_b = db_connect(self.dbname).cursor()
+        try:
+            env_a, env_b = self._env(cr_a), self._env(cr_b)
+            job_b = env_b["crm.sync.conversion.job"].sudo().browse(job_id)
+            self.assertEqual(job_b._crm_sync_pending_leads(), lead_ids)
+            env_a["crm.lead"].browse(lead_ids[0]).crm_sync_convert({})
+            cr_a.commit()
+            job_b._crm_sync_run(commit=True)
+            cr_b.commit()
+            self.assertEqual(job_b.state, "queued", "to be run again")
+            self.assertEqual(job_b.line_ids.lead_id.ids, lead_ids[1:])
+            self.assertEqual(job_b.line_ids.result, "converted")
+        finally:
+            cr_a.close()
+            cr_b.close()
+        with db_connect(self.dbname).cursor() as cr:
+            job = self._env(cr)["crm.sync.conversion.job"].sudo().browse(job_id)
+            job._crm_sync_run(commit=True)
+            cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(job.state, "done")
+            line = job.line_ids.filtered(lambda line: line.lead_id.id == lead_ids[0])
+            self.assertEqual(line.result, "skipped")
+            self.assertIn("Already converted", line.reason)
+            self.assertEqual(
+                (job.converted_count, job.skipped_count, job.failed_count), (1, 1, 0)
+            )
+            self.assertEqual(len(self._partners(job.env)), 4, "converted once each")
+
+    def test_commit_per_batch_and_resume(self):
+        """The cron's run commits each batch: the worker dies in the second
+        batch, the first one stays converted, the next run converts the rest
+        and nothing twice."""
+        lead_ids = self._create_leads(5)
+        with db_connect(self.dbname).cursor() as cr:
+            job = self._env(cr)["crm.sync.conversion.job"]._crm_sync_create_job(
+                [("id", "in", lead_ids)], {}, run_now=False
+            )
+            job.sudo().batch_size = 2
+            job_id = job.id
+        Job = self.registry["crm.sync.conversion.job"]
+        original = Job._crm_sync_process_batch
+        batches = []
+
+        def dying(job, batch_ids, options):
+            batches.append(batch_ids)
+            if len(batches) == 2:
+                # the worker dies in the middle of the second batch
+                original(job, batch_ids[:1], options)
+                raise MemoryError("worker killed")
+            return original(job, batch_ids, options)
+
+        with db_connect(self.dbname).cursor() as cr:
+            job = self._env(cr, SUPERUSER_ID)["crm.sync.conversion.job"].browse(job_id)
+            with (
+                patch.object(Job, "_crm_sync_process_batch", dying),
+                self.assertRaises(MemoryError),
+            ):
+                job._crm_sync_run(commit=True)
+            cr.rollback()
+        self.assertEqual(batches, [lead_ids[:2], lead_ids[2:4]])
+
+        with db_connect(self.dbname).cursor() as cr:
+            env = self._env(cr, SUPERUSER_ID)
+            job = env["crm.sync.conversion.job"].browse(job_id)
+            self.assertEqual(job.state, "running")
+            self.assertEqual(job.line_ids.lead_id.ids, lead_ids[:2])
+            leads = env["crm.lead"].browse(lead_ids)
+            self.assertEqual(
+                leads.mapped("crm_sync_converted"), [True, True, False, False, False]
+            )
+            self.assertEqual(len(self._partners(env)), 4, "the first batch only")
+            self.assertEqual(job._crm_sync_pending_leads(), lead_ids[2:])
+            # the next cron run resumes
+            job._crm_sync_run(commit=True)
+            cr.commit()  # pylint: disable=invalid-commit
+
+        with db_connect(self.dbname).cursor() as cr:
+            env = self._env(cr, SUPERUSER_ID)
+            job = env["crm.sync.conversion.job"].browse(job_id)
+            self.assertEqual(job.state, "done")
+            self.assertEqual(sorted(job.line_ids.lead_id.ids), lead_ids)
+            self.assertEqual(len(job.line_ids), 5, "one result per lead")
+            self.assertEqual(
+                (
+                    job.lead_count,
+                    job.processed_count,
+                    job.converted_count,
+                    job.failed_count,
+                    job.skipped_count,
+                ),
+                (5, 5, 5, 0, 0),
+            )
+            self.assertTrue(
+                all(env["crm.lead"].browse(lead_ids).mapped("crm_sync_converted"))
+            )
+            partners = self._partners(env)
+            self.assertEqual(len(partners), 10, "one account and one contact per lead")
+            for i in range(5):
+                self.assertEqual(
+                    len(
+                        partners.filtered(
+                            lambda p, i=i: p.email == f"p{i}@{self.tag}.example"
+                        )
+                    ),
+                    1,
+                )

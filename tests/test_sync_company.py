@@ -239,6 +239,7 @@ class TestSyncCompany(SyncCompanyMixin, CrmSyncCommon):
         )
         self.assertEqual(company_ids, existing.ids)
         self.assertEqual(self.account.crm_sync_company_id, existing)
+        self.assertFalse(self.account.company_id, "a synced account stays shared")
         self.assertEqual(
             existing.partner_id, existing_partner, "the company keeps its partner"
         )
@@ -326,6 +327,32 @@ class TestSyncCompany(SyncCompanyMixin, CrmSyncCommon):
             )
         with self.assertRaisesRegex(ValidationError, "is a person"):
             self.contact.crm_sync_company_id = self.env.company
+
+    def test_synced_account_stays_shared(self):
+        self.assertEqual(self.account.company_id, self.env.company)
+        company = self.env["res.company"].browse(
+            self.account.with_user(self.user_admin_settings).crm_sync_company()
+        )
+        self.assertFalse(self.account.company_id)
+        for user in (self.user_admin_settings, self.user_sales_manager):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(ValidationError, "must stay shared"),
+                self.env.cr.savepoint(),
+            ):
+                self.account.with_user(user).write({"company_id": company.id})
+            self.env.invalidate_all()
+            self.assertFalse(self.account.company_id)
+        # Nor can a company-bound partner become a synced account behind the
+        # Sync Company checks.
+        other = self._create_account("Bound A/S", company_id=self.env.company.id)
+        other_company = self.env["res.company"].create({"name": "Bound Company"})
+        with (
+            self.assertRaisesRegex(ValidationError, "must stay shared"),
+            self.env.cr.savepoint(),
+        ):
+            other.crm_sync_company_id = other_company
+            other.flush_recordset()
 
     # -- the confirmation window ---------------------------------------------
 

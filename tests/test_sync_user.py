@@ -3,7 +3,7 @@
 import xmlrpc.client
 from contextlib import closing
 
-from odoo import api
+from odoo import Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, Form, new_test_user, tagged
@@ -137,18 +137,49 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
             "no invitation unless asked",
         )
 
-    def test_manager_internal_refused(self):
-        exc = self._assert_refused(
-            AccessError, "Only user administrators", internal=True
+    def test_salesman_internal_refused(self):
+        self._assert_refused(
+            AccessError,
+            "Only CRM Sync managers",
+            internal=True,
+            user=self.user_salesman,
         )
-        self.assertIn("paid", str(exc))
 
-    def test_user_admin_creates_internal_user(self):
-        user_ids = self.contact.with_user(self.user_admin_settings).crm_sync_user(
+    def _assert_plain_internal_user(self, user):
+        """Internal, with the "Internal User" level only: no admin or app rights."""
+        self.assertTrue(user._is_internal())
+        group_user = self.env.ref("base.group_user")
+        self.assertEqual(user.groups_id, group_user | group_user.trans_implied_ids)
+        for xmlid in (
+            "base.group_erp_manager",
+            "base.group_system",
+            "base.group_no_one",
+            "base.group_partner_manager",
+            "sales_team.group_sale_manager",
+            "sales_team.group_sale_salesman",
+            "crm_sync.crm_sync_group_manager",
+            "crm_sync.crm_sync_group_user",
+        ):
+            self.assertFalse(user.has_group(xmlid), xmlid)
+        # No settings rights: neither users nor companies nor configuration.
+        self.assertFalse(self.env["res.users"].with_user(user).has_access("create"))
+        self.assertFalse(self.env["res.company"].with_user(user).has_access("create"))
+        self.assertFalse(
+            self.env["res.config.settings"].with_user(user).has_access("create")
+        )
+
+    def test_manager_creates_internal_user(self):
+        # The default user template carries application manager rights (sales
+        # administrator...); Sync User does not hand them out.
+        template = self.env.ref("base.default_user")
+        template.groups_id = [
+            Command.link(self.env.ref("sales_team.group_sale_manager").id)
+        ]
+        user_ids = self.contact.with_user(self.user_sales_manager).crm_sync_user(
             internal=True
         )
         user = self.env["res.users"].browse(user_ids)
-        self.assertTrue(user._is_internal())
+        self._assert_plain_internal_user(user)
         self.assertEqual(user.partner_id, self.contact)
         self.assertEqual(self.contact.crm_sync_user_id, user)
         self.assertIn("internal user", self.contact.message_ids[:1].body)
@@ -371,29 +402,27 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
         self.assertEqual(form.email_state, "ok")
         self.assertTrue(form.can_create)
         self.assertEqual(form.resolution, "create")
-        self.assertFalse(form.is_user_admin)
+        self.assertEqual(form.user_type, "portal", "a portal user by default")
         form.send_invitation = False
         wizard = form.save()
         wizard.action_confirm()
         self.assertTrue(self.contact.crm_sync_user_id._is_portal())
 
-    def test_wizard_internal_as_user_admin(self):
-        form = self._wizard_form(self.contact, self.user_admin_settings)
-        self.assertTrue(form.is_user_admin)
+    def test_wizard_internal_as_manager(self):
+        form = self._wizard_form(self.contact, self.user_sales_manager)
         form.user_type = "internal"
         form.send_invitation = False
         form.save().action_confirm()
-        self.assertTrue(self.contact.crm_sync_user_id._is_internal())
+        self._assert_plain_internal_user(self.contact.crm_sync_user_id)
 
-    def test_wizard_internal_as_manager_refused(self):
-        """Forging the hidden choice does not help: the server checks."""
-        wizard = (
-            self.env["res.partner.user.sync"]
-            .with_user(self.user_sales_manager)
-            .create({"partner_id": self.contact.id, "user_type": "internal"})
-        )
+    def test_wizard_as_salesman_refused(self):
+        """The server checks, whatever the window shows."""
         with self.assertRaises(AccessError):
-            wizard.action_confirm()
+            self.env["res.partner.user.sync"].with_user(self.user_salesman).create(
+                {"partner_id": self.contact.id, "user_type": "internal"}
+            )
+        with self.assertRaisesRegex(AccessError, "Only CRM Sync managers"):
+            self.contact.with_user(self.user_salesman).crm_sync_user(internal=True)
         self.assertFalse(self.contact.crm_sync_user_id)
 
     def test_wizard_link(self):
@@ -544,7 +573,7 @@ class TestSyncUserHttp(CrmSyncHttpCommon, SyncUserMixin):
         before = self._db_state()
         cases = [
             (self.user_salesman, {}, "Only CRM Sync managers"),
-            (self.user_sales_manager, {"internal": True}, "Only user administrators"),
+            (self.user_salesman, {"internal": True}, "Only CRM Sync managers"),
             (
                 self.user_sales_manager,
                 {"existing_user_id": self.user_portal.id},
@@ -565,7 +594,7 @@ class TestSyncUserHttp(CrmSyncHttpCommon, SyncUserMixin):
 
     def test_rpc_internal_and_invitation(self):
         user_ids = self.rpc(
-            self.user_admin_settings,
+            self.user_sales_manager,
             "res.partner",
             "crm_sync_user",
             [self.contact.id],

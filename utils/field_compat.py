@@ -8,6 +8,7 @@ A field is described by a plain dict::
         "relation": None,         # comodel of relational fields
         "size": None,             # maximum length of char fields, None = unbounded
         "selection": None,        # list of keys of selection fields
+        "selection_labels": None, # their labels (what a char target receives)
         "writable": True,         # target only: stored or with an inverse, not readonly
     }
 
@@ -84,7 +85,9 @@ def incompatibility(source, target):
 def _max_length(field):
     """Longest value ``field`` can hold as text, ``None`` when unbounded."""
     if field["ttype"] == "selection":
-        return max((len(str(key)) for key in field.get("selection") or ()), default=0)
+        # a selection mapped onto text is written as its label, not its key
+        values = field.get("selection_labels") or field.get("selection") or ()
+        return max((len(str(value)) for value in values), default=0)
     return field.get("size") or None
 
 

@@ -87,12 +87,17 @@ def normalize_vat(value):
 
 
 def normalize_text(value):
-    """Generic key for a custom "unique" field: trimmed, case-insensitive text."""
+    """Generic key for a custom "unique" field: trimmed, case-insensitive text.
+
+    Partners are searched on the same key computed in SQL (``lower(btrim(
+    regexp_replace(value, '\\s+', ' ', 'g')))``, expression-indexed): hence
+    ``lower()``, PostgreSQL's, rather than ``casefold()``.
+    """
     if value is None or value is False:
         return None
     if not isinstance(value, str):
         return str(value)
-    key = _WHITESPACE_RE.sub(" ", value).strip().casefold()
+    key = _WHITESPACE_RE.sub(" ", value).strip().lower()
     return key or None
 
 

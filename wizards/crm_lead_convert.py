@@ -76,13 +76,17 @@ class CrmLeadConvert(models.TransientModel):
             wizard.line_ids = commands
 
     def action_convert(self):
-        """Convert every lead as decided; all or nothing."""
+        """Convert every lead as decided, in one batch; all or nothing."""
         self.ensure_one()
         if not self.line_ids:
             raise UserError(_("There is no lead to convert."))
-        results = {}
-        for line in self.line_ids:
-            results.update(line.lead_id.crm_sync_convert(line._crm_sync_options()))
+        options = self._crm_sync_window_options(self.owner_id.id)
+        if self.create_deal:
+            options["deal_values"] = self._crm_sync_window_deal_values()
+        decisions = {
+            line.lead_id.id: line._crm_sync_decision() for line in self.line_ids
+        }
+        results = self.line_ids.lead_id._crm_sync_convert_each(options, decisions)
         if len(results) == 1:
             result = next(iter(results.values()))
             if result["deal_id"]:
@@ -209,10 +213,10 @@ class CrmLeadConvertLine(models.TransientModel):
                 vals["contact_reason"] = _("No matching contact: a new one is created")
         return vals
 
-    def _crm_sync_options(self):
-        """This line's decisions as ``crm.lead.crm_sync_convert`` options."""
+    def _crm_sync_decision(self):
+        """This line's decisions (``crm.lead._crm_sync_convert_each``): account,
+        contact and, when a deal is created, its name and expected revenue."""
         self.ensure_one()
-        wizard = self.wizard_id
         lead_label = self.lead_id.display_name
         if self.account_action == "existing":
             if not self.account_id:
@@ -230,17 +234,11 @@ class CrmLeadConvertLine(models.TransientModel):
             contact = self.contact_id.id
         else:
             contact = "new"
-        options = {
-            "account": account,
-            "contact": contact,
-            **wizard._crm_sync_window_options(wizard.owner_id.id),
-        }
-        if wizard.create_deal:
+        decision = {"account": account, "contact": contact}
+        if self.wizard_id.create_deal:
             deal_values = {
                 "name": self.deal_name,
                 "expected_revenue": self.expected_revenue,
             }
-            deal_values = {k: v for k, v in deal_values.items() if v}
-            deal_values.update(wizard._crm_sync_window_deal_values())
-            options["deal_values"] = deal_values
-        return options
+            decision["deal_values"] = {k: v for k, v in deal_values.items() if v}
+        return decision

@@ -20,6 +20,7 @@ class CrmLeadConvertMixin(models.AbstractModel):
         compute="_compute_attachments_target",
         store=True,
         readonly=False,
+        precompute=True,
         required=True,
     )
     move_tags = fields.Boolean(

@@ -40,6 +40,24 @@ class CrmLeadMassConvert(models.TransientModel):
     owner_id = fields.Many2one(
         "res.users", string="Salesperson", domain="[('share', '=', False)]"
     )
+    deal_name = fields.Char(
+        help="Empty: each deal is named after its lead's company (else the lead's "
+        'title). Otherwise a name in which "%(company)s" and "%(lead)s" are '
+        "replaced by the lead's company name and title, e.g. "
+        '"%(company)s - Renewal".',
+    )
+    expected_revenue = fields.Monetary(
+        currency_field="company_currency",
+        help="Expected revenue of every deal. Zero: each lead's own.",
+    )
+    company_currency = fields.Many2one(
+        "res.currency", default=lambda self: self.env.company.currency_id
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        help="Sales team of every deal. Empty: each lead's team.",
+    )
 
     def _crm_sync_domain(self):
         """The leads to convert as a domain (raises on invalid criteria)."""
@@ -76,7 +94,15 @@ class CrmLeadMassConvert(models.TransientModel):
             self.owner_id.id if self.owner_mode == "one" else False
         )
         if self.create_deal:
-            options["deal_values"] = self._crm_sync_window_deal_values()
+            deal_values = {
+                "name": (self.deal_name or "").strip(),
+                "expected_revenue": self.expected_revenue,
+                "team_id": self.team_id.id,
+            }
+            options["deal_values"] = {
+                **{key: value for key, value in deal_values.items() if value},
+                **self._crm_sync_window_deal_values(),
+            }
         job_id = self.env["crm.lead"].crm_sync_mass_convert(
             self._crm_sync_domain(), options
         )

@@ -40,7 +40,6 @@ class ResPartnerUserSync(models.TransientModel):
     )
     match_summary = fields.Text(compute="_compute_matches", compute_sudo=True)
     can_create = fields.Boolean(compute="_compute_matches", compute_sudo=True)
-    is_user_admin = fields.Boolean(compute="_compute_is_user_admin")
     resolution = fields.Selection(
         [("create", "Create a new user"), ("link", "Link to an existing user")],
         compute="_compute_resolution",
@@ -61,8 +60,8 @@ class ResPartnerUserSync(models.TransientModel):
         required=True,
         default="portal",
         help="A portal user sees their own documents on the customer portal. An "
-        "internal user is a member of staff and a paid seat: only user "
-        "administrators may create one.",
+        "internal user is a member of staff and a paid seat; it gets the plain "
+        "Internal User rights only, an administrator grants more in Settings.",
     )
     send_invitation = fields.Boolean(
         default=True,
@@ -99,11 +98,6 @@ class ResPartnerUserSync(models.TransientModel):
             else:
                 wizard.email_state = "ok"
             wizard.can_create = bool(login) and not matches
-
-    @api.depends("partner_id")
-    @api.depends_context("uid")
-    def _compute_is_user_admin(self):
-        self.is_user_admin = self.env.user.has_group("base.group_erp_manager")
 
     @api.depends("matching_user_ids")
     def _compute_resolution(self):
