@@ -736,18 +736,7 @@ class CrmLead(models.Model):
             "account_action", "contact_action"}}``, actions being "created",
             "merged" or "none".
         """
-        leads = self.browse(list(dict.fromkeys(self.ids)))
-        if not leads:
-            raise UserError(_("Select at least one lead to convert."))
-        options = leads._crm_sync_check_options(options)
-        leads._crm_sync_check_convert_access()
-        # Lock, then read the state: of two concurrent conversions of a lead,
-        # the second waits here and fails before creating anything.
-        leads._crm_sync_lock_for_conversion()
-        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
-        leads._crm_sync_check_convertible()
-        plans, _skipped = leads._crm_sync_plan(options, strict=True)
-        return leads._crm_sync_execute(plans, options)
+        return self._crm_sync_convert_each(options, {})
 
     def _crm_sync_convert_each(self, options, decisions):
         """Convert the leads in one batch, each with its own decisions (the
@@ -787,7 +776,8 @@ class CrmLead(models.Model):
             )
             lead_opts["owner_id"] = options["owner_id"]
             lead_options[lead_id] = lead_opts
-        # as crm_sync_convert: lock, then read the state
+        # Lock, then read the state: of two concurrent conversions of a lead,
+        # the second waits here and fails before creating anything.
         leads._crm_sync_check_convert_access()
         leads._crm_sync_lock_for_conversion()
         leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
