@@ -105,6 +105,10 @@ DEAL_PROTECTED_FIELDS = frozenset(
         "crm_sync_conversion_type",
     }
 )
+#: field types whose unchanged values a conversion does not rewrite
+UNCHANGED_COMPARABLE_TYPES = frozenset(
+    {"char", "text", "selection", "many2one", "integer", "boolean", "float", "monetary"}
+)
 #: partner address: filled as one block on an existing partner, never mixed
 ADDRESS_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id")
 
@@ -379,10 +383,12 @@ class CrmLead(models.Model):
         account = leads._crm_sync_contact_check(account_id)
         vals_list = [lead._crm_sync_prepare_contact_values(account) for lead in leads]
         contacts = self._crm_sync_partner_model().create(vals_list)
-        for lead, contact in zip(leads, contacts, strict=True):
-            link_vals = {"partner_id": contact.id}
-            link_vals.update(lead._crm_sync_values_kept_on_link())
-            lead._crm_sync_mark_converted("contact", link_vals)
+        self._crm_sync_link_converted(
+            [
+                (lead, "contact", {"partner_id": contact.id})
+                for lead, contact in zip(leads, contacts, strict=True)
+            ]
+        )
         leads._crm_sync_contact_post_notes(contacts, account)
         return contacts.ids
 
@@ -478,13 +484,61 @@ class CrmLead(models.Model):
             vals.pop("website")
         return vals
 
-    def _crm_sync_values_kept_on_link(self):
-        """Current values of the lead fields that linking a partner recomputes."""
+    @api.model
+    def _crm_sync_link_converted(self, links):
+        """Link each lead to its partner (``vals["partner_id"]``) and mark the
+        leads converted.
+
+        The values shared by all the leads of a conversion type (type,
+        conversion date...) are written in one write per type, which also
+        marks them converted; only what differs (partner, deal name...) is
+        written lead by lead, and only when it changes. crm recomputes some
+        lead fields from the partner (``LEAD_FIELDS_KEPT_ON_LINK``): they are
+        protected during the writes, so the lead keeps the data it came in
+        with.
+
+        :param list links: ``(lead, conversion_type, vals)`` triples
+        """
+        leads = self.browse([lead.id for lead, _type, _vals in links])
+        leads._crm_sync_check_not_converted()
+        groups = {}
+        for lead, conversion_type, vals in links:
+            changed = lead._crm_sync_changed_values(vals)
+            groups.setdefault(conversion_type, []).append((lead, changed))
+        kept = [self._fields[fname] for fname in LEAD_FIELDS_KEPT_ON_LINK]
+        with self.env.protecting(kept, leads):
+            for conversion_type, items in groups.items():
+                shared = dict(items[0][1])
+                for _lead, changed in items[1:]:
+                    shared = {
+                        fname: value
+                        for fname, value in shared.items()
+                        if fname in changed and changed[fname] == value
+                    }
+                for lead, changed in items:
+                    own = {
+                        fname: value
+                        for fname, value in changed.items()
+                        if fname not in shared
+                    }
+                    if own:
+                        lead.write(own)
+                group = self.browse([lead.id for lead, _changed in items])
+                group._crm_sync_mark_converted(conversion_type, shared)
+
+    def _crm_sync_changed_values(self, vals):
+        """``vals`` without the simple values the lead already has: a value
+        written unchanged still costs its recomputations and checks."""
         self.ensure_one()
-        return {
-            fname: self._fields[fname].convert_to_write(self[fname], self)
-            for fname in LEAD_FIELDS_KEPT_ON_LINK
-        }
+        changed = {}
+        for fname, value in vals.items():
+            field = self._fields[fname]
+            if field.type in UNCHANGED_COMPARABLE_TYPES:
+                current = field.convert_to_write(self[fname], self)
+                if (current or False) == (value or False):
+                    continue
+            changed[fname] = value
+        return changed
 
     def _crm_sync_contact_post_notes(self, contacts, account):
         for lead, contact in zip(self, contacts, strict=True):
@@ -1393,12 +1447,12 @@ class CrmLead(models.Model):
         first_stages = (
             self._crm_sync_first_stages(plans) if options["create_deal"] else {}
         )
+        links = []
         for plan in plans:
             lead = plan["lead"]
             contact = plan["contact"][1]
             account = plan["account"][1]
             vals = {"partner_id": contact.id}
-            vals.update(lead._crm_sync_values_kept_on_link())
             if options["create_deal"]:
                 vals.update(
                     lead._crm_sync_deal_values(
@@ -1410,9 +1464,10 @@ class CrmLead(models.Model):
                         first_stages=first_stages,
                     )
                 )
-                lead._crm_sync_mark_converted("deal", vals)
+                links.append((lead, "deal", vals))
             else:
-                lead._crm_sync_mark_converted("account" if account else "contact", vals)
+                links.append((lead, "account" if account else "contact", vals))
+        self._crm_sync_link_converted(links)
 
         # 5. notes, attachments
         self._crm_sync_move_notes(plans, options)

@@ -103,6 +103,59 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         self.assertEqual(leads[2].partner_id, contact)
         self.assertEqual(contact.parent_id.name, "Batch Co 2")
 
+    def test_leads_marked_converted_in_one_write_per_type(self):
+        """The values every lead of a batch shares (type, conversion state) are
+        written once per conversion type; each lead still gets its own
+        contact and keeps the data it came in with."""
+        leads = self._leads(3, "Shared")
+        leads.write({"street": "Lead Street 1", "city": "Lead City"})
+        # existing accounts with their own address: their new contacts share
+        # it (Odoo's rule), which crm would copy back onto the leads
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Shared Co {i}",
+                    "is_company": True,
+                    "street": "Account Street 9",
+                    "city": "Account City",
+                }
+                for i in range(3)
+            ]
+        )
+        mark = CrmLead._crm_sync_mark_converted
+        with patch.object(
+            CrmLead, "_crm_sync_mark_converted", autospec=True, side_effect=mark
+        ) as mocked:
+            result = leads.with_user(self.user_salesman).crm_sync_convert(
+                {"create_deal": True}
+            )
+        self.assertEqual(mocked.call_count, 1)
+        marked, conversion_type = mocked.call_args.args[:2]
+        self.assertEqual(marked, leads)
+        self.assertEqual(conversion_type, "deal")
+        self.assertEqual(
+            set(mocked.call_args.args[2]),
+            {"type", "date_conversion"},
+            "only the shared values are written together",
+        )
+        for lead in leads:
+            contact_id = result[str(lead.id)]["contact_id"]
+            self.assertRecordValues(
+                lead,
+                [
+                    {
+                        "partner_id": contact_id,
+                        "type": "opportunity",
+                        "crm_sync_conversion_type": "deal",
+                        "partner_name": lead.partner_name,
+                        "street": "Lead Street 1",
+                        "city": "Lead City",
+                    }
+                ],
+            )
+        self.assertEqual(len(leads.partner_id), 3)
+        self.assertEqual(set(leads.partner_id.mapped("street")), {"Account Street 9"})
+
     def test_window_queries_do_not_scale_per_lead(self):
         """Six leads cost far less than three times two leads: the duplicate
         search, mapping, notes, attachments, tags and stages are read once."""
