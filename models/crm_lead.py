@@ -105,10 +105,6 @@ DEAL_PROTECTED_FIELDS = frozenset(
         "crm_sync_conversion_type",
     }
 )
-#: field types whose unchanged values a conversion does not rewrite
-UNCHANGED_COMPARABLE_TYPES = frozenset(
-    {"char", "text", "selection", "many2one", "integer", "boolean", "float", "monetary"}
-)
 #: partner address: filled as one block on an existing partner, never mixed
 ADDRESS_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id")
 
@@ -239,13 +235,7 @@ class CrmLead(models.Model):
                 really_changed = [
                     fname
                     for fname in changed_state
-                    if any(
-                        field_map[fname].convert_to_record(
-                            field_map[fname].convert_to_cache(vals[fname], lead), lead
-                        )
-                        != lead[fname]
-                        for lead in self
-                    )
+                    if any(lead._crm_sync_differs(fname, vals[fname]) for lead in self)
                 ]
                 if really_changed:
                     raise UserError(
@@ -272,6 +262,18 @@ class CrmLead(models.Model):
                         leads=", ".join(reverted.mapped("display_name")),
                     )
                 )
+
+    def _crm_sync_differs(self, fname, value):
+        """Whether writing ``value`` (a ``write`` value) into ``fname`` would
+        change this lead; x2many commands always count as a change."""
+        self.ensure_one()
+        field = self._fields[fname]
+        if field.type in ("one2many", "many2many"):
+            return True
+        return (
+            field.convert_to_record(field.convert_to_cache(value, self), self)
+            != (self[fname])
+        )
 
     def _crm_sync_check_convert_access(self):
         """Raise AccessError unless the current user may convert these leads.
@@ -500,10 +502,13 @@ class CrmLead(models.Model):
         :param list links: ``(lead, conversion_type, vals)`` triples
         """
         leads = self.browse([lead.id for lead, _type, _vals in links])
-        leads._crm_sync_check_not_converted()
         groups = {}
         for lead, conversion_type, vals in links:
-            changed = lead._crm_sync_changed_values(vals)
+            changed = {
+                fname: value
+                for fname, value in vals.items()
+                if lead._crm_sync_differs(fname, value)
+            }
             groups.setdefault(conversion_type, []).append((lead, changed))
         kept = [self._fields[fname] for fname in LEAD_FIELDS_KEPT_ON_LINK]
         with self.env.protecting(kept, leads):
@@ -523,22 +528,9 @@ class CrmLead(models.Model):
                     }
                     if own:
                         lead.write(own)
+                # also refuses leads converted already (nothing is committed)
                 group = self.browse([lead.id for lead, _changed in items])
                 group._crm_sync_mark_converted(conversion_type, shared)
-
-    def _crm_sync_changed_values(self, vals):
-        """``vals`` without the simple values the lead already has: a value
-        written unchanged still costs its recomputations and checks."""
-        self.ensure_one()
-        changed = {}
-        for fname, value in vals.items():
-            field = self._fields[fname]
-            if field.type in UNCHANGED_COMPARABLE_TYPES:
-                current = field.convert_to_write(self[fname], self)
-                if (current or False) == (value or False):
-                    continue
-            changed[fname] = value
-        return changed
 
     def _crm_sync_contact_post_notes(self, contacts, account):
         for lead, contact in zip(self, contacts, strict=True):
