@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import make_index_name
 
-from .res_partner import PARTNER_MATCH_KEYS
+from ..utils.dedup import PARTNER_MATCH_KEYS
 
 #: unique field usage -> field mapping usage that feeds it from the lead
 USAGE_TO_MAPPING = {"contact": "lead_contact", "account": "lead_account"}
@@ -91,6 +91,11 @@ class CrmSyncUniqueField(models.Model):
         if "field_id" in vals:
             self._crm_sync_index()
         return res
+
+    @api.model
+    def _crm_sync_text_key_sql(self, column):
+        """:func:`text_key_sql` for the other models (the candidate search)."""
+        return text_key_sql(column)
 
     def _crm_sync_text_key_field(self):
         """Whether the field is a custom text field matched on ``text_key_sql``

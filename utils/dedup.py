@@ -36,6 +36,16 @@ RULE_CONTACT_ACCOUNT = "contact_account"
 RULE_ACCOUNT_CONTACT_EMAIL = "account_contact_email"
 RULE_ACCOUNT_CONTACT_NAME = "account_contact_name"
 
+#: partner field -> (partner column holding its key, normaliser kind): the
+#: stored, indexed key columns of res.partner (models/res_partner_match.py)
+PARTNER_MATCH_KEYS = {
+    "email": ("email_normalized", "email"),
+    "name": ("crm_sync_name_key", "name"),
+    "phone": ("crm_sync_phone_key", "phone"),
+    "mobile": ("crm_sync_mobile_key", "phone"),
+    "vat": ("crm_sync_vat_key", "vat"),
+}
+
 EXISTING = "existing"
 NEW = "new"
 NONE = "none"
