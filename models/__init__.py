@@ -6,7 +6,12 @@ from . import res_partner_sync_company
 from . import res_partner_sync_user
 from . import res_partner_match
 from . import res_users
-from . import crm_lead
+from . import crm_lead_conversion_guard
+from . import crm_lead_convert_contact
+from . import crm_lead_conversion
+from . import crm_lead_conversion_plan
+from . import crm_lead_conversion_execute
+from . import crm_lead_conversion_notes
 from . import crm_lost_reason
 from . import crm_sync_conversion_job
 from . import crm_sync_unique_field

@@ -19,7 +19,6 @@ from ..utils.account_suggestion import (
     is_generic_domain,
     website_domain,
 )
-from ..utils.parameters import is_truthy_parameter
 from .common import CrmSyncCommon, CrmSyncHttpCommon
 
 
@@ -100,12 +99,6 @@ class TestAccountSuggestionUtils(BaseCase):
         self.assertEqual(company_domain("ann@gmail.com"), "")
         self.assertEqual(company_domain("ann@hotmail.com"), "")
         self.assertEqual(company_domain("ann@zylker.com"), "zylker.com")
-
-    def test_truthy_parameter(self):
-        for value in ("True", "1", " yes ", "on", True):
-            self.assertTrue(is_truthy_parameter(value), value)
-        for value in ("False", "0", "", None, False, "maybe"):
-            self.assertFalse(is_truthy_parameter(value), value)
 
 
 @tagged("post_install", "-at_install", "crm_sync", "crm_sync_lead")
@@ -260,6 +253,19 @@ class TestConvertContact(CrmSyncCommon, ConvertContactDataMixin):
             self.account.id
         )
         self.assertEqual(self.lead.partner_id.id, contact_ids[0])
+
+    def test_restricted_parameter_values(self):
+        """The setting reads the usual words for "on" (Odoo's str2bool)."""
+        lead = self.lead.with_user(self.user_salesman)
+        for value in ("True", "1", " yes ", "on"):
+            self._set_restricted(value)
+            with self.assertRaisesRegex(AccessError, "Convert leads", msg=value):
+                lead.action_crm_sync_convert()
+        for value in ("False", "0", "", "maybe", False):
+            self._set_restricted(value)
+            self.assertEqual(
+                lead.action_crm_sync_convert()["type"], "ir.actions.act_window"
+            )
 
     def test_unrestricted_by_default(self):
         """Off by default (Odoo's own behaviour), and "False" means off."""

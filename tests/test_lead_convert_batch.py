@@ -8,7 +8,10 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import Form, tagged
 
-from odoo.addons.crm_sync.models.crm_lead import CrmLead
+from odoo.addons.crm_sync.models.crm_lead_conversion_execute import CrmLead
+from odoo.addons.crm_sync.models.crm_lead_conversion_guard import (
+    CrmLead as CrmLeadGuard,
+)
 
 from .common import CrmSyncCommon, CrmSyncHttpCommon, LeadConvertMixin
 
@@ -122,9 +125,9 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
                 for i in range(3)
             ]
         )
-        mark = CrmLead._crm_sync_mark_converted
+        mark = CrmLeadGuard._crm_sync_mark_converted
         with patch.object(
-            CrmLead, "_crm_sync_mark_converted", autospec=True, side_effect=mark
+            CrmLeadGuard, "_crm_sync_mark_converted", autospec=True, side_effect=mark
         ) as mocked:
             result = leads.with_user(self.user_salesman).crm_sync_convert(
                 {"create_deal": True}
@@ -239,9 +242,9 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
                 "website": "https://shop.zylker.example",
             }
         )
-        Lead = self.env["crm.lead"].with_user(self.user_salesman)
-        self.assertEqual(Lead._crm_sync_accounts_by_domain({"zylker.example"}), {})
-        found = Lead._crm_sync_accounts_by_domain({"shop.zylker.example"})
+        Partner = self.env["res.partner"].with_user(self.user_salesman)
+        self.assertEqual(Partner._crm_sync_accounts_by_domain({"zylker.example"}), {})
+        found = Partner._crm_sync_accounts_by_domain({"shop.zylker.example"})
         self.assertEqual(found["shop.zylker.example"].name, "Shop Corp")
 
     # ------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_lead import _rule_label
 from ..utils import dedup
 
 
@@ -190,7 +189,7 @@ class CrmLeadConvertLine(models.TransientModel):
                 partners = self.env["res.partner"].with_context(active_test=False)
                 partners = partners.browse(match.ids)
                 vals[f"{role}_candidate_ids"] = [fields.Command.set(match.ids)]
-                reason = _rule_label(self.env, match)
+                reason = self.env["res.partner"]._crm_sync_rule_label(match)
                 if match.ambiguous:
                     reason = _(
                         "%(reason)s: %(count)s matches, choose one",

@@ -1,0 +1,92 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Lead conversion, last step: the lead's notes and attachments follow the
+conversion (to the deal, the contact or the account)."""
+
+from odoo import api, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    @api.model
+    def _crm_sync_move_notes(self, plans, options):
+        """Notes: on the deal (the lead) with copies on account and contact, or
+        moved to the contact when there is no deal."""
+        lead_ids = [plan["lead"].id for plan in plans]
+        note_subtype = self.env.ref("mail.mt_note")
+        # sudo: chatter bookkeeping of leads the user was allowed to convert
+        Message = self.env["mail.message"].sudo()
+        notes = Message.search(
+            [
+                ("model", "=", "crm.lead"),
+                ("res_id", "in", lead_ids),
+                ("message_type", "=", "comment"),
+                ("subtype_id", "=", note_subtype.id),
+            ],
+            order="id",
+        )
+        if not notes:
+            return
+        by_lead = {}
+        for note in notes:
+            by_lead.setdefault(note.res_id, Message)
+            by_lead[note.res_id] |= note
+        copies = []
+        moved = {}
+        for plan in plans:
+            lead_notes = by_lead.get(plan["lead"].id)
+            if not lead_notes:
+                continue
+            contact = plan["contact"][1]
+            account = plan["account"][1]
+            if options["create_deal"]:
+                for target in (account, contact):
+                    if not target:
+                        continue
+                    copies += [
+                        {
+                            "model": "res.partner",
+                            "res_id": target.id,
+                            "body": note.body,
+                            "author_id": note.author_id.id,
+                            "date": note.date,
+                            "message_type": "comment",
+                            "subtype_id": note_subtype.id,
+                        }
+                        for note in lead_notes
+                    ]
+            else:
+                moved[contact.id] = moved.get(contact.id, Message) | lead_notes
+        # one write per contact (leads merged into one contact share it)
+        for contact_id, contact_notes in moved.items():
+            contact_notes.write({"model": "res.partner", "res_id": contact_id})
+        if copies:
+            Message.create(copies)
+
+    @api.model
+    def _crm_sync_move_attachments(self, plans, options):
+        """The lead's attachments go to the chosen target."""
+        lead_ids = [plan["lead"].id for plan in plans]
+        # sudo: attachments of leads the user was allowed to convert
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", lead_ids)])
+        )
+        if not attachments:
+            return
+        target_kind = options["attachments_target"]
+        if target_kind == "deal":
+            return  # the deal is the lead itself
+        by_target = {}
+        plan_by_lead = {plan["lead"].id: plan for plan in plans}
+        for attachment in attachments:
+            plan = plan_by_lead[attachment.res_id]
+            # no account: the attachments go to the contact
+            target = plan["account"][1] if target_kind == "account" else None
+            target = target or plan["contact"][1]
+            by_target.setdefault(target.id, attachments.browse())
+            by_target[target.id] |= attachment
+        for target_id, group in by_target.items():
+            group.write({"res_model": "res.partner", "res_id": target_id})

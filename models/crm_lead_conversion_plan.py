@@ -1,0 +1,248 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Lead conversion, first step: find the candidates of a batch of leads and
+decide the account and contact of each lead; nothing is written here."""
+
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..utils import dedup
+from ..utils.normalize import normalize_email, normalize_name
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    vat = fields.Char(
+        string="Tax ID",
+        help="Tax ID of the lead's company. Mapped to the account on conversion "
+        "and used to find an existing account (unique field).",
+    )
+
+    # ------------------------------------------------------------
+    # DUPLICATE DETECTION
+    # ------------------------------------------------------------
+
+    def _crm_sync_lead_keys(self, specs):
+        """Normalised keys of each lead: ``{lead_id: utils.dedup.LeadKeys}``.
+
+        Phone numbers without a country are read in the lead's country, else
+        its company's, else the main company's: never the current user's, so
+        that keys do not depend on who computes them.
+        """
+        Partner = self.env["res.partner"]
+        main_region = Partner._crm_sync_main_region()
+        keys = {}
+        for lead in self:
+            # sudo: the country code of the lead's company, whoever reads it
+            company_region = lead.company_id.sudo().country_id.code
+            unique = Partner._crm_sync_unique_keys(
+                lead._crm_sync_unique_values(specs),
+                specs,
+                region=lead.country_id.code or company_region or main_region,
+            )
+            keys[lead.id] = dedup.LeadKeys(
+                email=lead.email_normalized or normalize_email(lead.email_from),
+                company=normalize_name(lead.partner_name),
+                contact_name=normalize_name(lead.contact_name),
+                contact_unique=unique["contact"],
+                account_unique=unique["account"],
+            )
+        return keys
+
+    def _crm_sync_unique_values(self, specs):
+        """Raw values of the lead fields mapped to the unique fields:
+        ``{usage: {partner field: value}}`` (records as ids)."""
+        self.ensure_one()
+        values = {}
+        for usage in ("contact", "account"):
+            values[usage] = {}
+            for spec in specs[usage]:
+                value = self[spec["source"]]
+                if isinstance(value, models.BaseModel):
+                    value = value.id
+                values[usage][spec["field"]] = value
+        return values
+
+    def _crm_sync_dedup(self, specs=None):
+        """Run the cascade for the batch: ``{lead_id: (keys, suggestion, index)}``.
+
+        :param dict specs: the unique fields (``crm.sync.unique.field.
+            _crm_sync_matching_specs()``), read here when not given
+        """
+        if specs is None:
+            specs = self.env["crm.sync.unique.field"]._crm_sync_matching_specs()
+        lead_keys = self._crm_sync_lead_keys(specs)
+        suggestions, index = self.env["res.partner"]._crm_sync_match(lead_keys, specs)
+        return {
+            lead_id: (keys, suggestions[lead_id], index)
+            for lead_id, keys in lead_keys.items()
+        }
+
+    # ------------------------------------------------------------
+    # CONVERSION: checks and plan (nothing written)
+    # ------------------------------------------------------------
+
+    def _crm_sync_plan(self, options, strict=True, lead_options=None):
+        """Decide account and contact of each lead; write nothing.
+
+        :param bool strict: raise on the first lead that cannot be converted as
+            asked (interactive conversion); otherwise report it and go on
+            (mass conversion)
+        :param dict lead_options: ``{lead_id: options}`` for leads converted
+            with their own options (the Convert window), checked already
+        :return: ``(plans, skipped)``: plans are dicts ``{"lead", "account":
+            (action, partner), "contact": (action, partner), "deal_values"}``
+            with action "existing", "new" or "none"; skipped is ``{lead_id:
+            reason}``
+        """
+        lead_options = lead_options or {}
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        specs = self.env["crm.sync.unique.field"]._crm_sync_matching_specs()
+        found = self._crm_sync_dedup(specs)
+        account_fields = [spec["field"] for spec in specs["account"]]
+        plans, skipped = [], {}
+        for lead in self:
+            keys, suggestion, index = found[lead.id]
+            lead_opts = lead_options.get(lead.id, options)
+            try:
+                plan = lead._crm_sync_plan_lead(
+                    lead_opts, keys, suggestion, index, account_fields, Partner
+                )
+                plan["deal_values"] = lead_opts["deal_values"]
+                plans.append(plan)
+            except (UserError, AccessError) as error:
+                if strict:
+                    raise
+                skipped[lead.id] = str(error.args[0] if error.args else error)
+        if any(
+            plan[role][0] == "new" for plan in plans for role in ("account", "contact")
+        ):
+            self.env["res.partner"].check_access("create")
+        return plans, skipped
+
+    def _crm_sync_plan_lead(
+        self, options, keys, suggestion, index, account_fields, Partner
+    ):
+        self.ensure_one()
+        lead_label = self.display_name
+
+        def ambiguous_error(match, what):
+            names = ", ".join(Partner.browse(match.ids).mapped("display_name"))
+            return UserError(
+                self.env._(
+                    "Lead %(lead)s: several %(what)s match (%(reason)s): "
+                    "%(names)s. Choose one in the Convert window.",
+                    lead=lead_label,
+                    what=what,
+                    reason=Partner._crm_sync_rule_label(match),
+                    names=names,
+                )
+            )
+
+        def existing(partner_id, what):
+            partner = Partner.browse(partner_id).exists()
+            if not partner:
+                raise UserError(
+                    self.env._(
+                        "Lead %(lead)s: the %(what)s %(id)s does not exist.",
+                        lead=lead_label,
+                        what=what,
+                        id=partner_id,
+                    )
+                )
+            partner.check_access("read")
+            return partner
+
+        # contact
+        contact_opt = options["contact"]
+        if contact_opt == "auto":
+            if suggestion.contact_match and suggestion.contact_match.ambiguous:
+                raise ambiguous_error(suggestion.contact_match, self.env._("contacts"))
+            contact = (
+                ("existing", existing(suggestion.contact_id, self.env._("contact")))
+                if suggestion.contact_id
+                else ("new", Partner)
+            )
+        elif contact_opt == "new":
+            contact = ("new", Partner)
+        else:
+            contact = ("existing", existing(contact_opt, self.env._("contact")))
+        contact_partner = contact[1]
+
+        # account
+        account_opt = options["account"]
+        if account_opt is False:
+            account = ("none", Partner)
+        elif contact[0] == "existing" and contact_partner.parent_id:
+            # a contact that already has an account keeps it
+            parent = contact_partner.parent_id
+            if account_opt not in ("auto", parent.id):
+                raise UserError(
+                    self.env._(
+                        "Lead %(lead)s: the contact %(contact)s belongs to the "
+                        "account %(account)s; it keeps it.",
+                        lead=lead_label,
+                        contact=contact_partner.display_name,
+                        account=parent.display_name,
+                    )
+                )
+            account = ("existing", parent)
+        elif account_opt == "new":
+            account = ("new", Partner)
+        elif account_opt == "auto":
+            match = suggestion.account_match
+            if not match or match.rule == dedup.RULE_CONTACT_ACCOUNT:
+                # the suggested contact was not taken: the company decides
+                match = (
+                    dedup.find_account(keys, index, account_fields)
+                    if keys.company or keys.account_unique
+                    else None
+                )
+            if match and match.ambiguous:
+                raise ambiguous_error(match, self.env._("accounts"))
+            if match:
+                account = (
+                    "existing",
+                    existing(match.partner_id, self.env._("account")),
+                )
+            else:
+                account = ("new", Partner) if self.partner_name else ("none", Partner)
+        else:
+            account = ("existing", existing(account_opt, self.env._("account")))
+        self._crm_sync_check_plan_lead(account, contact)
+        return {"lead": self, "account": account, "contact": contact}
+
+    def _crm_sync_check_plan_lead(self, account, contact):
+        """Refuse an account/contact combination that cannot be converted."""
+        lead_label = self.display_name
+        contact_partner = contact[1]
+        if account[0] == "new" and not (self.partner_name or "").strip():
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s has no company name: no account can be created "
+                    "for it.",
+                    lead=lead_label,
+                )
+            )
+        if account[0] == "existing" and not account[1].is_company:
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s: %(partner)s is not a company and cannot be the "
+                    "account.",
+                    lead=lead_label,
+                    partner=account[1].display_name,
+                )
+            )
+        if (
+            contact[0] == "existing"
+            and account[0] == "existing"
+            and contact_partner == account[1]
+        ):
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s: the contact and the account must be two "
+                    "different partners.",
+                    lead=lead_label,
+                )
+            )
