@@ -78,24 +78,16 @@ class CrmLead(models.Model):
         result = {}
         for lead in self:
             suggestion = found[lead.id][1]
-            entry = {"accounts": [], "contacts": []}
+            entry = {}
             for match, bucket in (
                 (suggestion.account_match, "accounts"),
                 (suggestion.contact_match, "contacts"),
             ):
-                if not match:
-                    continue
-                for partner in Partner.browse(match.ids).with_prefetch(prefetch):
-                    entry[bucket].append(
-                        {
-                            "id": partner.id,
-                            "name": partner.display_name,
-                            "rule": match.rule,
-                            "field": match.field or False,
-                            "reason": Partner._crm_sync_rule_label(match),
-                            "active": partner.active,
-                        }
-                    )
+                partners = Partner.browse(match.ids if match else ())
+                entry[bucket] = [
+                    self._crm_sync_candidate(partner, match)
+                    for partner in partners.with_prefetch(prefetch)
+                ]
             entry["suggestion"] = {
                 "account": suggestion.account,
                 "account_id": suggestion.account_id or False,
@@ -105,6 +97,18 @@ class CrmLead(models.Model):
             }
             result[str(lead.id)] = entry
         return result
+
+    @api.model
+    def _crm_sync_candidate(self, partner, match):
+        """A candidate of :meth:`crm_sync_find_duplicates`."""
+        return {
+            "id": partner.id,
+            "name": partner.display_name,
+            "rule": match.rule,
+            "field": match.field or False,
+            "reason": partner._crm_sync_rule_label(match),
+            "active": partner.active,
+        }
 
     def crm_sync_convert(self, options=None):
         """Convert the leads into account, contact and optional deal (XML-RPC).
@@ -218,24 +222,46 @@ class CrmLead(models.Model):
         options.setdefault("contact", "auto")
         options["create_deal"] = bool(options.get("create_deal"))
         options["move_tags"] = bool(options.get("move_tags", True))
-        if options["account"] not in ("auto", "new", False) and not (
-            isinstance(options["account"], int) and options["account"] is not True
+        self._crm_sync_check_partner_options(options)
+        options["attachments_target"] = self._crm_sync_check_attachments_target(
+            options.get("attachments_target"), options["create_deal"]
+        )
+        options["deal_values"] = self._crm_sync_check_deal_values(
+            dict(options.get("deal_values") or {}), options["create_deal"]
+        )
+        owner_id = options.get("owner_id") or False
+        if owner_id and not self.env["res.users"].browse(owner_id).exists():
+            raise UserError(
+                self.env._("The salesperson %(id)s does not exist.", id=owner_id)
+            )
+        options["owner_id"] = owner_id
+        return options
+
+    @api.model
+    def _crm_sync_check_partner_options(self, options):
+        """The ``account`` and ``contact`` options are "auto", "new", an id (or
+        False: no account)."""
+        account, contact = options["account"], options["contact"]
+        if account not in ("auto", "new", False) and not (
+            isinstance(account, int) and account is not True
         ):
             raise UserError(
                 self.env._(
                     'The account option is "auto", "new", an account id or false.'
                 )
             )
-        if options["contact"] not in ("auto", "new") and not (
-            isinstance(options["contact"], int)
-            and not isinstance(options["contact"], bool)
+        if contact not in ("auto", "new") and not (
+            isinstance(contact, int) and not isinstance(contact, bool)
         ):
             raise UserError(
                 self.env._('The contact option is "auto", "new" or a contact id.')
             )
-        target = options.get("attachments_target") or (
-            "deal" if options["create_deal"] else "contact"
-        )
+
+    @api.model
+    def _crm_sync_check_attachments_target(self, target, create_deal):
+        """Where the attachments go: ``target``, by default the deal if any,
+        else the contact."""
+        target = target or ("deal" if create_deal else "contact")
         if target not in ATTACHMENT_TARGETS:
             raise UserError(
                 self.env._(
@@ -244,16 +270,19 @@ class CrmLead(models.Model):
                     target=target,
                 )
             )
-        if target == "deal" and not options["create_deal"]:
+        if target == "deal" and not create_deal:
             raise UserError(
                 self.env._(
                     "Attachments cannot go to a deal: no deal is created. Choose "
                     "the contact or the account."
                 )
             )
-        options["attachments_target"] = target
-        deal_values = dict(options.get("deal_values") or {})
-        if deal_values and not options["create_deal"]:
+        return target
+
+    @api.model
+    def _crm_sync_check_deal_values(self, deal_values, create_deal):
+        """Deal values are stored lead fields the conversion does not set itself."""
+        if deal_values and not create_deal:
             raise UserError(self.env._("Deal values are given but no deal is created."))
         bad = [
             fname
@@ -271,16 +300,7 @@ class CrmLead(models.Model):
                     fields=", ".join(sorted(bad)),
                 )
             )
-        options["deal_values"] = deal_values
-        owner_id = options.get("owner_id") or False
-        if owner_id:
-            owner = self.env["res.users"].browse(owner_id).exists()
-            if not owner:
-                raise UserError(
-                    self.env._("The salesperson %(id)s does not exist.", id=owner_id)
-                )
-        options["owner_id"] = owner_id
-        return options
+        return deal_values
 
     # ------------------------------------------------------------
     # ACTIONS

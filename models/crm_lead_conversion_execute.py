@@ -70,19 +70,25 @@ class CrmLead(models.Model):
             values["lang"] = self.lang_id.code
         values = Mapping._crm_sync_extend_mapped_values(usage, self, target, values)
         if only_empty and target:
-            values = {
-                fname: value
-                for fname, value in values.items()
-                if fname in target._fields
-                and is_empty(target._fields[fname].type, target[fname], target=True)
-            }
-            if any(
-                not is_empty(target._fields[f].type, target[f], target=True)
-                for f in ADDRESS_FIELDS
-            ):
-                # the address is one block: never mix two addresses
-                for fname in ADDRESS_FIELDS:
-                    values.pop(fname, None)
+            values = self._crm_sync_only_empty(values, target)
+        return values
+
+    @api.model
+    def _crm_sync_only_empty(self, values, target):
+        """The ``values`` of fields that are empty on ``target``; the address
+        is one block: never mixed with an address ``target`` has."""
+
+        def empty(fname):
+            return is_empty(target._fields[fname].type, target[fname], target=True)
+
+        values = {
+            fname: value
+            for fname, value in values.items()
+            if fname in target._fields and empty(fname)
+        }
+        if not all(empty(fname) for fname in ADDRESS_FIELDS):
+            for fname in ADDRESS_FIELDS:
+                values.pop(fname, None)
         return values
 
     @api.model
@@ -104,130 +110,48 @@ class CrmLead(models.Model):
         return {tag.id: found[tag.name] for tag in tags}
 
     def _crm_sync_execute(self, plans, options):
-        """Write the conversion of ``plans`` (see ``_crm_sync_plan``)."""
+        """Write the conversion of ``plans`` (see ``_crm_sync_plan``).
+
+        :return: as :meth:`crm_sync_convert`
+        """
         if not plans:
             return {}
-        Partner = self._crm_sync_partner_model()
-        lines = self._crm_sync_mapping_lines()
-        owner_id = options["owner_id"]
-        leads = self.browse([plan["lead"].id for plan in plans])
-        tag_map = (
-            self._crm_sync_categories(leads.tag_ids) if options["move_tags"] else {}
-        )
-
-        def tag_commands(lead):
-            return [
-                Command.link(tag_map[tag.id])
-                for tag in lead.tag_ids
-                if tag.id in tag_map
-            ]
-
+        batch = self._crm_sync_batch_data(plans, options)
         # 1. new accounts, 2. new contacts: one create each
-        self._crm_sync_create_partners(plans, "account", lines, owner_id, tag_commands)
-        self._crm_sync_create_partners(plans, "contact", lines, owner_id, tag_commands)
-
+        self._crm_sync_create_partners(plans, "account", batch)
+        self._crm_sync_create_partners(plans, "contact", batch)
         # 3. existing accounts and contacts: fill only empty fields
-        existing = [
-            plan[role][1]
-            for plan in plans
-            for role in ("account", "contact")
-            if plan[role][0] == "existing"
-        ]
-        # one access check for all of them (a read-only partner is linked only)
-        writable_ids = set(
-            Partner.browse(sorted({p.id for p in existing}))
-            ._filtered_access("write")
-            .ids
-        )
-        for plan in plans:
-            for role, usage in (
-                ("account", "lead_account"),
-                ("contact", "lead_contact"),
-            ):
-                action, partner = plan[role]
-                if action != "existing":
-                    continue
-                plan[role] = ("merged", partner)
-                plan.setdefault("readonly", [])
-                extra = {}
-                if role == "contact" and not partner.parent_id:
-                    account = plan["account"][1]
-                    if account:
-                        extra["parent_id"] = account.id
-                        if partner.id in writable_ids:
-                            extra.update(
-                                plan["lead"]._crm_sync_link_contact_values(
-                                    partner, account, plan
-                                )
-                            )
-                plan["lead"]._crm_sync_merge_into(
-                    partner,
-                    usage,
-                    lines,
-                    extra,
-                    tag_commands(plan["lead"]),
-                    plan,
-                    writable=partner.id in writable_ids,
-                )
-
-        notes = {}
-        for plan in plans:
-            for key in ("link_notes", "filled_notes"):
-                for partner_id, body in plan.get(key, {}).items():
-                    notes.setdefault(partner_id, []).append(body)
-        if notes:
-            # one batch for every partner whose empty fields were filled
-            Partner.browse(list(notes))._message_log_batch(
-                bodies={
-                    partner_id: Markup("<br/>").join(bodies)
-                    for partner_id, bodies in notes.items()
-                }
-            )
-
+        self._crm_sync_merge_existing(plans, batch)
+        self._crm_sync_log_partner_notes(plans)
         # 4. the leads: the deal (the lead itself), or closed as converted
-        first_stages = (
-            self._crm_sync_first_stages(plans) if options["create_deal"] else {}
+        self._crm_sync_link_converted(
+            self._crm_sync_lead_links(plans, options, batch["lines"])
         )
-        links = []
-        for plan in plans:
-            lead = plan["lead"]
-            contact = plan["contact"][1]
-            account = plan["account"][1]
-            vals = {"partner_id": contact.id}
-            if options["create_deal"]:
-                vals.update(
-                    lead._crm_sync_deal_values(
-                        contact,
-                        account,
-                        plan.get("deal_values", options["deal_values"]),
-                        lines,
-                        owner_id,
-                        first_stages=first_stages,
-                    )
-                )
-                links.append((lead, "deal", vals))
-            else:
-                links.append((lead, "account" if account else "contact", vals))
-        self._crm_sync_link_converted(links)
-
         # 5. notes, attachments
         self._crm_sync_move_notes(plans, options)
         self._crm_sync_move_attachments(plans, options)
+        return self._crm_sync_execution_result(plans, options)
 
-        result = {}
-        for plan in plans:
-            account_action, account = plan["account"]
-            contact_action, contact = plan["contact"]
-            result[str(plan["lead"].id)] = {
-                "account_id": account.id or False,
-                "contact_id": contact.id,
-                "deal_id": plan["lead"].id if options["create_deal"] else False,
-                "account_action": account_action if account else "none",
-                "contact_action": contact_action,
-            }
-        return result
+    @api.model
+    def _crm_sync_batch_data(self, plans, options):
+        """What the writes of a batch share, read once: the mapping lines, the
+        salesperson of the new records, the partner tags of the leads' tags."""
+        leads = self.browse([plan["lead"].id for plan in plans])
+        move_tags = options["move_tags"]
+        return {
+            "lines": self._crm_sync_mapping_lines(),
+            "owner_id": options["owner_id"],
+            "tag_map": self._crm_sync_categories(leads.tag_ids) if move_tags else {},
+        }
 
-    def _crm_sync_create_partners(self, plans, role, lines, owner_id, tag_commands):
+    def _crm_sync_tag_commands(self, tag_map):
+        """Commands linking the partner tags of this lead's tags."""
+        self.ensure_one()
+        return [
+            Command.link(tag_map[tag.id]) for tag in self.tag_ids if tag.id in tag_map
+        ]
+
+    def _crm_sync_create_partners(self, plans, role, batch):
         """Create the new accounts (``role`` "account") or contacts of the batch
         in one ``create``. Leads of the batch with the same company name (for
         contacts: the same e-mail under the same account) share one new partner:
@@ -246,29 +170,150 @@ class CrmLead(models.Model):
             groups.setdefault(key, []).append(plan)
         if not groups:
             return
-        vals_list = []
-        for group in groups.values():
-            lead = group[0]["lead"]
-            if role == "account":
-                vals = lead._crm_sync_mapped("lead_account", lines)
-                vals.update(name=lead.partner_name.strip(), is_company=True)
-            else:
-                vals = lead._crm_sync_mapped("lead_contact", lines)
-                vals.update(
-                    name=lead._crm_sync_contact_name(),
-                    is_company=False,
-                    type="contact",
-                    parent_id=group[0]["account"][1].id or False,
-                )
-            vals["user_id"] = owner_id or lead.user_id.id or self.env.uid
-            # with no account, the account's tags go to the contact
-            vals["category_id"] = tag_commands(lead)
-            vals_list.append(vals)
-        Partner = self._crm_sync_partner_model()
-        partners = Partner.create(vals_list)
+        vals_list = [
+            group[0]["lead"]._crm_sync_new_partner_values(role, group[0], batch)
+            for group in groups.values()
+        ]
+        partners = self._crm_sync_partner_model().create(vals_list)
         for group, partner in zip(groups.values(), partners, strict=True):
             for position, plan in enumerate(group):
                 plan[role] = ("created" if position == 0 else "merged", partner)
+
+    def _crm_sync_new_partner_values(self, role, plan, batch):
+        """Values of the new account or contact (``role``) made from this lead."""
+        self.ensure_one()
+        lines = batch["lines"]
+        if role == "account":
+            vals = self._crm_sync_mapped("lead_account", lines)
+            vals.update(name=self.partner_name.strip(), is_company=True)
+        else:
+            vals = self._crm_sync_mapped("lead_contact", lines)
+            vals.update(
+                name=self._crm_sync_contact_name(),
+                is_company=False,
+                type="contact",
+                parent_id=plan["account"][1].id or False,
+            )
+        vals["user_id"] = batch["owner_id"] or self.user_id.id or self.env.uid
+        # with no account, the account's tags go to the contact
+        vals["category_id"] = self._crm_sync_tag_commands(batch["tag_map"])
+        return vals
+
+    @api.model
+    def _crm_sync_merge_existing(self, plans, batch):
+        """Link the existing accounts and contacts of ``plans`` and fill their
+        empty fields (those the user may write)."""
+        writable_ids = self._crm_sync_writable_partner_ids(plans)
+        for plan in plans:
+            lead = plan["lead"]
+            for role, usage in (
+                ("account", "lead_account"),
+                ("contact", "lead_contact"),
+            ):
+                action, partner = plan[role]
+                if action != "existing":
+                    continue
+                plan[role] = ("merged", partner)
+                plan.setdefault("readonly", [])
+                writable = partner.id in writable_ids
+                extra = {}
+                if role == "contact":
+                    extra = lead._crm_sync_parent_values(partner, plan, writable)
+                lead._crm_sync_merge_into(
+                    partner,
+                    usage,
+                    batch["lines"],
+                    extra,
+                    lead._crm_sync_tag_commands(batch["tag_map"]),
+                    plan,
+                    writable=writable,
+                )
+
+    @api.model
+    def _crm_sync_writable_partner_ids(self, plans):
+        """Ids of the existing partners of ``plans`` the user may write, in one
+        access check (a read-only partner is linked only)."""
+        ids = {
+            plan[role][1].id
+            for plan in plans
+            for role in ("account", "contact")
+            if plan[role][0] == "existing"
+        }
+        Partner = self._crm_sync_partner_model()
+        return set(Partner.browse(sorted(ids))._filtered_access("write").ids)
+
+    def _crm_sync_parent_values(self, contact, plan, writable):
+        """Values giving the plan's account to an existing ``contact`` that has
+        none (nothing when it has one, or when there is no account)."""
+        self.ensure_one()
+        account = plan["account"][1]
+        if contact.parent_id or not account:
+            return {}
+        values = {"parent_id": account.id}
+        if writable:
+            values.update(self._crm_sync_link_contact_values(contact, account, plan))
+        return values
+
+    @api.model
+    def _crm_sync_log_partner_notes(self, plans):
+        """Log what the conversion filled or changed on existing partners, one
+        note per partner, in one batch."""
+        notes = {}
+        for plan in plans:
+            for key in ("link_notes", "filled_notes"):
+                for partner_id, body in plan.get(key, {}).items():
+                    notes.setdefault(partner_id, []).append(body)
+        if notes:
+            self._crm_sync_partner_model().browse(list(notes))._message_log_batch(
+                bodies={
+                    partner_id: Markup("<br/>").join(bodies)
+                    for partner_id, bodies in notes.items()
+                }
+            )
+
+    @api.model
+    def _crm_sync_lead_links(self, plans, options, lines):
+        """What each lead of ``plans`` becomes: ``(lead, conversion type,
+        values)`` for :meth:`_crm_sync_link_converted`."""
+        create_deal = options["create_deal"]
+        first_stages = self._crm_sync_first_stages(plans) if create_deal else {}
+        links = []
+        for plan in plans:
+            lead = plan["lead"]
+            contact = plan["contact"][1]
+            account = plan["account"][1]
+            vals = {"partner_id": contact.id}
+            if not create_deal:
+                links.append((lead, "account" if account else "contact", vals))
+                continue
+            vals.update(
+                lead._crm_sync_deal_values(
+                    contact,
+                    account,
+                    plan.get("deal_values", options["deal_values"]),
+                    lines,
+                    options["owner_id"],
+                    first_stages=first_stages,
+                )
+            )
+            links.append((lead, "deal", vals))
+        return links
+
+    @api.model
+    def _crm_sync_execution_result(self, plans, options):
+        """The result of :meth:`crm_sync_convert` for ``plans``, once written."""
+        result = {}
+        for plan in plans:
+            account_action, account = plan["account"]
+            contact_action, contact = plan["contact"]
+            result[str(plan["lead"].id)] = {
+                "account_id": account.id or False,
+                "contact_id": contact.id,
+                "deal_id": plan["lead"].id if options["create_deal"] else False,
+                "account_action": account_action if account else "none",
+                "contact_action": contact_action,
+            }
+        return result
 
     def _crm_sync_merge_into(
         self, partner, usage, lines, extra, tags, plan, writable=None
@@ -338,30 +383,34 @@ class CrmLead(models.Model):
                     lead=self._get_html_link(),
                 )
             )
-        replaced = [
-            fname
-            for fname in contact._commercial_fields()
-            if fname in contact._fields
-            and contact[fname]
-            and contact[fname] != account[fname]
-        ]
-        for fname in replaced:
-            field = contact._fields[fname]
+        parts += self._crm_sync_commercial_notes(contact, account)
+        if parts:
+            plan.setdefault("link_notes", {})[contact.id] = Markup("<br/>").join(parts)
+        return vals
+
+    @api.model
+    def _crm_sync_commercial_notes(self, contact, account):
+        """Notes quoting the commercial fields (Tax ID...) of ``contact`` that
+        the ``account`` will replace (they always follow the account in Odoo)."""
+        notes = []
+        for fname in contact._commercial_fields():
+            if fname not in contact._fields:
+                continue
             value = contact[fname]
-            parts.append(
+            if not value or value == account[fname]:
+                continue
+            notes.append(
                 self.env._(
                     "%(field)s was %(value)s: it now follows the account "
                     "%(account)s.",
-                    field=field.get_description(self.env)["string"],
+                    field=contact._fields[fname].get_description(self.env)["string"],
                     value=value.display_name
                     if isinstance(value, models.BaseModel)
                     else str(value),
                     account=account._get_html_link(),
                 )
             )
-        if parts:
-            plan.setdefault("link_notes", {})[contact.id] = Markup("<br/>").join(parts)
-        return vals
+        return notes
 
     def _crm_sync_deal_values(
         self, contact, account, deal_values, lines, owner_id, first_stages=None

@@ -128,33 +128,16 @@ class CrmLead(models.Model):
         if not changed_state and "type" not in vals:
             return
         converted = self.filtered("crm_sync_converted")
-        if changed_state:
-            if "crm_sync_converted" in vals and not vals["crm_sync_converted"]:
-                if converted:
-                    raise UserError(
-                        self.env._(
-                            "A converted lead cannot be reverted: %(leads)s.",
-                            leads=", ".join(converted.mapped("display_name")),
-                        )
+        if "crm_sync_converted" in vals and not vals["crm_sync_converted"]:
+            if converted:
+                raise UserError(
+                    self.env._(
+                        "A converted lead cannot be reverted: %(leads)s.",
+                        leads=", ".join(converted.mapped("display_name")),
                     )
-            if not self._crm_sync_conversion_allowed():
-                field_map = self._fields
-                really_changed = [
-                    fname
-                    for fname in changed_state
-                    if any(lead._crm_sync_differs(fname, vals[fname]) for lead in self)
-                ]
-                if really_changed:
-                    raise UserError(
-                        self.env._(
-                            "The conversion status of a lead (%(fields)s) is set by "
-                            "its conversion only; it cannot be written directly.",
-                            fields=", ".join(
-                                field_map[f].get_description(self.env)["string"]
-                                for f in really_changed
-                            ),
-                        )
-                    )
+                )
+        if changed_state and not self._crm_sync_conversion_allowed():
+            self._crm_sync_check_state_unchanged(changed_state, vals)
         if "type" in vals and converted:
             new_type = vals["type"]
             reverted = converted.filtered(
@@ -169,6 +152,26 @@ class CrmLead(models.Model):
                         leads=", ".join(reverted.mapped("display_name")),
                     )
                 )
+
+    def _crm_sync_check_state_unchanged(self, fnames, vals):
+        """Refuse a write outside a conversion that changes the conversion
+        fields ``fnames`` of a lead (rewriting the same values is allowed)."""
+        changed = [
+            fname
+            for fname in fnames
+            if any(lead._crm_sync_differs(fname, vals[fname]) for lead in self)
+        ]
+        if changed:
+            raise UserError(
+                self.env._(
+                    "The conversion status of a lead (%(fields)s) is set by "
+                    "its conversion only; it cannot be written directly.",
+                    fields=", ".join(
+                        self._fields[f].get_description(self.env)["string"]
+                        for f in changed
+                    ),
+                )
+            )
 
     def _crm_sync_differs(self, fname, value):
         """Whether writing ``value`` (a ``write`` value) into ``fname`` would

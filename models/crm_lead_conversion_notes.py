@@ -13,25 +13,10 @@ class CrmLead(models.Model):
     def _crm_sync_move_notes(self, plans, options):
         """Notes: on the deal (the lead) with copies on account and contact, or
         moved to the contact when there is no deal."""
-        lead_ids = [plan["lead"].id for plan in plans]
-        note_subtype = self.env.ref("mail.mt_note")
-        # sudo: chatter bookkeeping of leads the user was allowed to convert
-        Message = self.env["mail.message"].sudo()
-        notes = Message.search(
-            [
-                ("model", "=", "crm.lead"),
-                ("res_id", "in", lead_ids),
-                ("message_type", "=", "comment"),
-                ("subtype_id", "=", note_subtype.id),
-            ],
-            order="id",
-        )
-        if not notes:
+        by_lead = self._crm_sync_lead_notes([plan["lead"].id for plan in plans])
+        if not by_lead:
             return
-        by_lead = {}
-        for note in notes:
-            by_lead.setdefault(note.res_id, Message)
-            by_lead[note.res_id] |= note
+        Message = self.env["mail.message"].sudo()  # sudo: see _crm_sync_lead_notes
         copies = []
         moved = {}
         for plan in plans:
@@ -42,20 +27,8 @@ class CrmLead(models.Model):
             account = plan["account"][1]
             if options["create_deal"]:
                 for target in (account, contact):
-                    if not target:
-                        continue
-                    copies += [
-                        {
-                            "model": "res.partner",
-                            "res_id": target.id,
-                            "body": note.body,
-                            "author_id": note.author_id.id,
-                            "date": note.date,
-                            "message_type": "comment",
-                            "subtype_id": note_subtype.id,
-                        }
-                        for note in lead_notes
-                    ]
+                    if target:
+                        copies += self._crm_sync_note_copies(lead_notes, target)
             else:
                 moved[contact.id] = moved.get(contact.id, Message) | lead_notes
         # one write per contact (leads merged into one contact share it)
@@ -63,6 +36,41 @@ class CrmLead(models.Model):
             contact_notes.write({"model": "res.partner", "res_id": contact_id})
         if copies:
             Message.create(copies)
+
+    @api.model
+    def _crm_sync_lead_notes(self, lead_ids):
+        """The notes logged on the leads: ``{lead id: mail.message}``."""
+        # sudo: chatter bookkeeping of leads the user was allowed to convert
+        Message = self.env["mail.message"].sudo()
+        notes = Message.search(
+            [
+                ("model", "=", "crm.lead"),
+                ("res_id", "in", lead_ids),
+                ("message_type", "=", "comment"),
+                ("subtype_id", "=", self.env.ref("mail.mt_note").id),
+            ],
+            order="id",
+        )
+        by_lead = {}
+        for note in notes:
+            by_lead[note.res_id] = by_lead.get(note.res_id, Message) | note
+        return by_lead
+
+    @api.model
+    def _crm_sync_note_copies(self, notes, target):
+        """Values of copies of ``notes`` on the partner ``target``."""
+        return [
+            {
+                "model": "res.partner",
+                "res_id": target.id,
+                "body": note.body,
+                "author_id": note.author_id.id,
+                "date": note.date,
+                "message_type": "comment",
+                "subtype_id": note.subtype_id.id,
+            }
+            for note in notes
+        ]
 
     @api.model
     def _crm_sync_move_attachments(self, plans, options):

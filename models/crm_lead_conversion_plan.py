@@ -124,73 +124,17 @@ class CrmLead(models.Model):
     def _crm_sync_plan_lead(
         self, options, keys, suggestion, index, account_fields, Partner
     ):
+        """The plan of this lead: the contact first, then the account (a
+        contact that has an account keeps it)."""
         self.ensure_one()
-        lead_label = self.display_name
-
-        def ambiguous_error(match, what):
-            names = ", ".join(Partner.browse(match.ids).mapped("display_name"))
-            return UserError(
-                self.env._(
-                    "Lead %(lead)s: several %(what)s match (%(reason)s): "
-                    "%(names)s. Choose one in the Convert window.",
-                    lead=lead_label,
-                    what=what,
-                    reason=Partner._crm_sync_rule_label(match),
-                    names=names,
-                )
-            )
-
-        def existing(partner_id, what):
-            partner = Partner.browse(partner_id).exists()
-            if not partner:
-                raise UserError(
-                    self.env._(
-                        "Lead %(lead)s: the %(what)s %(id)s does not exist.",
-                        lead=lead_label,
-                        what=what,
-                        id=partner_id,
-                    )
-                )
-            partner.check_access("read")
-            return partner
-
-        # contact
-        contact_opt = options["contact"]
-        if contact_opt == "auto":
-            if suggestion.contact_match and suggestion.contact_match.ambiguous:
-                raise ambiguous_error(suggestion.contact_match, self.env._("contacts"))
-            contact = (
-                ("existing", existing(suggestion.contact_id, self.env._("contact")))
-                if suggestion.contact_id
-                else ("new", Partner)
-            )
-        elif contact_opt == "new":
-            contact = ("new", Partner)
-        else:
-            contact = ("existing", existing(contact_opt, self.env._("contact")))
-        contact_partner = contact[1]
-
-        # account
-        account_opt = options["account"]
-        if account_opt is False:
+        contact = self._crm_sync_plan_contact(options["contact"], suggestion, Partner)
+        if options["account"] is False:
             account = ("none", Partner)
-        elif contact[0] == "existing" and contact_partner.parent_id:
-            # a contact that already has an account keeps it
-            parent = contact_partner.parent_id
-            if account_opt not in ("auto", parent.id):
-                raise UserError(
-                    self.env._(
-                        "Lead %(lead)s: the contact %(contact)s belongs to the "
-                        "account %(account)s; it keeps it.",
-                        lead=lead_label,
-                        contact=contact_partner.display_name,
-                        account=parent.display_name,
-                    )
-                )
-            account = ("existing", parent)
-        elif account_opt == "new":
-            account = ("new", Partner)
-        elif account_opt == "auto":
+        elif contact[0] == "existing" and contact[1].parent_id:
+            account = self._crm_sync_plan_contact_account(
+                options["account"], contact[1]
+            )
+        elif options["account"] == "auto":
             match = suggestion.account_match
             if not match or match.rule == dedup.RULE_CONTACT_ACCOUNT:
                 # the suggested contact was not taken: the company decides
@@ -199,19 +143,96 @@ class CrmLead(models.Model):
                     if keys.company or keys.account_unique
                     else None
                 )
-            if match and match.ambiguous:
-                raise ambiguous_error(match, self.env._("accounts"))
-            if match:
-                account = (
-                    "existing",
-                    existing(match.partner_id, self.env._("account")),
-                )
-            else:
-                account = ("new", Partner) if self.partner_name else ("none", Partner)
+            account = self._crm_sync_plan_auto_account(match, Partner)
+        elif options["account"] == "new":
+            account = ("new", Partner)
         else:
-            account = ("existing", existing(account_opt, self.env._("account")))
+            account = (
+                "existing",
+                self._crm_sync_plan_existing(
+                    Partner, options["account"], self.env._("account")
+                ),
+            )
         self._crm_sync_check_plan_lead(account, contact)
         return {"lead": self, "account": account, "contact": contact}
+
+    def _crm_sync_plan_contact(self, contact_opt, suggestion, Partner):
+        """``(action, partner)`` of the contact, for the ``contact`` option."""
+        if contact_opt == "new":
+            return ("new", Partner)
+        if contact_opt != "auto":
+            what = self.env._("contact")
+            return (
+                "existing",
+                self._crm_sync_plan_existing(Partner, contact_opt, what),
+            )
+        match = suggestion.contact_match
+        if match and match.ambiguous:
+            raise self._crm_sync_ambiguous_error(Partner, match, self.env._("contacts"))
+        if not suggestion.contact_id:
+            return ("new", Partner)
+        what = self.env._("contact")
+        return (
+            "existing",
+            self._crm_sync_plan_existing(Partner, suggestion.contact_id, what),
+        )
+
+    def _crm_sync_plan_contact_account(self, account_opt, contact):
+        """An existing ``contact`` that already has an account keeps it."""
+        parent = contact.parent_id
+        if account_opt not in ("auto", parent.id):
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s: the contact %(contact)s belongs to the "
+                    "account %(account)s; it keeps it.",
+                    lead=self.display_name,
+                    contact=contact.display_name,
+                    account=parent.display_name,
+                )
+            )
+        return ("existing", parent)
+
+    def _crm_sync_plan_auto_account(self, match, Partner):
+        """``(action, partner)`` of the account found by the cascade (``match``,
+        None if nothing matched): a new one when the lead names a company."""
+        if match and match.ambiguous:
+            raise self._crm_sync_ambiguous_error(Partner, match, self.env._("accounts"))
+        if match:
+            what = self.env._("account")
+            return (
+                "existing",
+                self._crm_sync_plan_existing(Partner, match.partner_id, what),
+            )
+        return ("new", Partner) if self.partner_name else ("none", Partner)
+
+    def _crm_sync_plan_existing(self, Partner, partner_id, what):
+        """The existing partner ``partner_id`` (a ``what``) the user may read."""
+        partner = Partner.browse(partner_id).exists()
+        if not partner:
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s: the %(what)s %(id)s does not exist.",
+                    lead=self.display_name,
+                    what=what,
+                    id=partner_id,
+                )
+            )
+        partner.check_access("read")
+        return partner
+
+    def _crm_sync_ambiguous_error(self, Partner, match, what):
+        """The error for a lead whose ``match`` (of ``what``) is ambiguous."""
+        names = ", ".join(Partner.browse(match.ids).mapped("display_name"))
+        return UserError(
+            self.env._(
+                "Lead %(lead)s: several %(what)s match (%(reason)s): "
+                "%(names)s. Choose one in the Convert window.",
+                lead=self.display_name,
+                what=what,
+                reason=Partner._crm_sync_rule_label(match),
+                names=names,
+            )
+        )
 
     def _crm_sync_check_plan_lead(self, account, contact):
         """Refuse an account/contact combination that cannot be converted."""

@@ -68,6 +68,28 @@ class ResPartner(models.Model):
                     partner=persons[0].display_name,
                 )
             )
+        taken = self._crm_sync_company_taken(partners)
+        seen = {}
+        for partner in partners:
+            company = partner.crm_sync_company_id
+            twin = self.browse(taken.get(company.id)) or seen.get(company.id)
+            if twin:
+                raise ValidationError(
+                    self.env._(
+                        "The company %(company)s is already synced with another "
+                        "account (%(account)s). A company has one account only.",
+                        company=company.sudo().display_name,
+                        account=twin.sudo().display_name,
+                    )
+                )
+            seen[company.id] = partner
+        partners._crm_sync_check_company_partner()
+
+    def _crm_sync_company_taken(self, partners):
+        """Companies of ``partners`` (some of ``self``, the records being
+        checked) already synced with another partner, in the database or in
+        this transaction's pending values:
+        ``{company id: id of the lowest such partner}``."""
         # Raw SQL on purpose: an ORM search would flush the new values first and
         # hit the unique index with a database error instead of this message.
         # The other partners' pending values are read from the cache, not
@@ -91,25 +113,16 @@ class ResPartner(models.Model):
             company_id = other.crm_sync_company_id.id
             if company_id in company_ids:
                 taken[company_id] = min(taken.get(company_id, other.id), other.id)
-        seen = {}
-        for partner in partners:
-            company = partner.crm_sync_company_id
-            twin = self.browse(taken.get(company.id)) or seen.get(company.id)
-            if twin:
-                raise ValidationError(
-                    self.env._(
-                        "The company %(company)s is already synced with another "
-                        "account (%(account)s). A company has one account only.",
-                        company=company.sudo().display_name,
-                        account=twin.sudo().display_name,
-                    )
-                )
-            seen[company.id] = partner
+        return taken
+
+    def _crm_sync_check_company_partner(self):
+        """The partner of a company is synced with that company only."""
+        # sudo: the companies of these partners, whether the user sees them or not
         companies = (
             self.env["res.company"]
             .sudo()
             .with_context(active_test=False)
-            .search([("partner_id", "in", partners.ids)])
+            .search([("partner_id", "in", self.ids)])
         )
         for company in companies:
             if company.partner_id.crm_sync_company_id != company:

@@ -310,39 +310,7 @@ class ResPartner(models.Model):
         :return: the existing user to link (empty recordset: create users)
         """
         for partner in self:
-            if partner.is_company:
-                raise UserError(
-                    self.env._(
-                        "Sync User works on people only; %(partner)s is a company. "
-                        "Use Sync Company for companies.",
-                        partner=partner.display_name,
-                    )
-                )
-            if partner.crm_sync_user_id:
-                raise UserError(
-                    self.env._(
-                        "%(contact)s is already synced with the user %(user)s.",
-                        contact=partner.display_name,
-                        user=partner.crm_sync_user_id.display_name,
-                    )
-                )
-            if not (partner.email or "").strip():
-                raise UserError(
-                    self.env._(
-                        "%(contact)s has no email; a user needs one as login. Add the "
-                        "contact's email first.",
-                        contact=partner.display_name,
-                    )
-                )
-            if not partner._crm_sync_user_login():
-                raise UserError(
-                    self.env._(
-                        "The email %(email)s of %(contact)s is not a valid email "
-                        "address; a user needs one as login. Correct it first.",
-                        email=partner.email,
-                        contact=partner.display_name,
-                    )
-                )
+            partner._crm_sync_user_check_contact()
         twins = duplicate_logins(partner._crm_sync_user_login() for partner in self)
         if twins:
             raise UserError(
@@ -372,6 +340,43 @@ class ResPartner(models.Model):
                     )
                 )
         return self.env["res.users"]
+
+    def _crm_sync_user_check_contact(self):
+        """This contact may get a user: a person with a valid email."""
+        self.ensure_one()
+        if self.is_company:
+            raise UserError(
+                self.env._(
+                    "Sync User works on people only; %(partner)s is a company. "
+                    "Use Sync Company for companies.",
+                    partner=self.display_name,
+                )
+            )
+        if self.crm_sync_user_id:
+            raise UserError(
+                self.env._(
+                    "%(contact)s is already synced with the user %(user)s.",
+                    contact=self.display_name,
+                    user=self.crm_sync_user_id.display_name,
+                )
+            )
+        if not (self.email or "").strip():
+            raise UserError(
+                self.env._(
+                    "%(contact)s has no email; a user needs one as login. Add the "
+                    "contact's email first.",
+                    contact=self.display_name,
+                )
+            )
+        if not self._crm_sync_user_login():
+            raise UserError(
+                self.env._(
+                    "The email %(email)s of %(contact)s is not a valid email "
+                    "address; a user needs one as login. Correct it first.",
+                    email=self.email,
+                    contact=self.display_name,
+                )
+            )
 
     def _crm_sync_user_check_link(self, user_id, matches):
         """``user_id`` may be linked to the contact ``self``: it matches it, it is
