@@ -86,6 +86,7 @@ class ResPartner(models.Model):
         """Country code of the main company: the last resort region of phone
         numbers written without a country, the same whoever saves the record."""
         main = self.env.ref("base.main_company", raise_if_not_found=False)
+        # sudo: the main company's country, whoever computes the keys
         return main.sudo().country_id.code if main else None
 
     @api.depends(
@@ -96,6 +97,7 @@ class ResPartner(models.Model):
         # never the current user's company, so that stored keys are stable.
         main_region = self._crm_sync_main_region()
         for partner in self:
+            # sudo: the country of the partner's company, whoever computes the keys
             region = (
                 partner.country_id.code
                 or partner.company_id.sudo().country_id.code

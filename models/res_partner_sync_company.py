@@ -78,6 +78,7 @@ class ResPartner(models.Model):
                     self.env._(
                         "The company %(company)s is already synced with another "
                         "account (%(account)s). A company has one account only.",
+                        # sudo: names for the message; the user may not read the company
                         company=company.sudo().display_name,
                         account=twin.sudo().display_name,
                     )
@@ -145,6 +146,7 @@ class ResPartner(models.Model):
                     "%(account)s is synced with the company %(company)s and must "
                     "stay shared between companies: leave its Company field empty.",
                     account=restricted[0].display_name,
+                    # sudo: the company name for the message only
                     company=restricted[0].crm_sync_company_id.sudo().display_name,
                 )
             )
@@ -183,10 +185,12 @@ class ResPartner(models.Model):
                     "works for one account at a time."
                 )
             )
+        # sudo: the caller may sync these accounts (checked above); writes as Settings
         partners = self.sudo()
         partners._crm_sync_lock()
         partners._crm_sync_company_check_partners(existing_company_id)
         if existing_company_id:
+            # sudo: checked free to link in _crm_sync_company_check_partners
             company = self.env["res.company"].sudo().browse(int(existing_company_id))
             partners._crm_sync_company_link(company)
             return company.ids
@@ -223,6 +227,7 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._(
                     "You are not allowed to open the company %(company)s.",
+                    # sudo: names for the message; the user may not read the company
                     company=company.sudo().display_name,
                 )
             )
@@ -288,6 +293,7 @@ class ResPartner(models.Model):
                     company=synced[0].crm_sync_company_id.display_name,
                 )
             )
+        # sudo: every company counts, archived or unreadable, to refuse a clash
         Company = self.env["res.company"].sudo().with_context(active_test=False)
         existing = Company.browse()
         if existing_company_id:
@@ -319,6 +325,7 @@ class ResPartner(models.Model):
     def _crm_sync_company_account(self, company):
         """The account synced with ``company`` (empty recordset if none)."""
         return (
+            # sudo: a company is taken whoever may read its account
             self.sudo()
             .with_context(active_test=False)
             .search([("crm_sync_company_id", "=", company.id)], limit=1)
@@ -331,6 +338,7 @@ class ResPartner(models.Model):
         if not key:
             return self.env["res.company"]
         companies = (
+            # sudo: a name clash counts whether the user sees the company or not
             self.env["res.company"].sudo().with_context(active_test=False).search([])
         )
         return companies.filtered(lambda c: normalize_name(c.name) == key)[:1]
@@ -393,6 +401,7 @@ class ResPartner(models.Model):
         account's country, as Odoo's company form does.
         """
         self.ensure_one()
+        # sudo: mapping lines are configuration, only read here
         Mapping = self.env["crm.sync.field.mapping"].sudo()
         values = Mapping._crm_sync_mapped_values("company", self)
         values.update({"partner_id": self.id, "name": name})
@@ -407,6 +416,7 @@ class ResPartner(models.Model):
             for partner, name in zip(self, names, strict=True)
         ]
         # Never install localisation modules from a CRM button (see res_company.py).
+        # sudo: the caller may create companies (_crm_sync_company_check_access)
         Company = (
             self.env["res.company"].sudo().with_context(crm_sync_no_l10n_install=True)
         )

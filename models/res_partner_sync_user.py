@@ -73,6 +73,7 @@ class ResPartner(models.Model):
                     partner=companies[0].display_name,
                 )
             )
+        # sudo: a user synced with a contact the caller cannot read still counts
         twins = (
             self.sudo()
             .with_context(active_test=False)
@@ -90,6 +91,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "The user %(user)s is already synced with another contact; a user "
                     "is synced with one contact only.",
+                    # sudo: the user name for the message only
                     user=user.sudo().display_name,
                 )
             )
@@ -100,6 +102,7 @@ class ResPartner(models.Model):
                     "synced with %(user)s as well (one contact, one user).",
                     contact=partner.display_name,
                     other=others[0].display_name,
+                    # sudo: the user name for the message only
                     user=partner.crm_sync_user_id.sudo().display_name,
                 )
             )
@@ -111,6 +114,7 @@ class ResPartner(models.Model):
         :return: ``{partner: res.users}`` for the contacts that have such users,
             in the order of ``self``
         """
+        # sudo: every user of these contacts counts, archived or unreadable
         users = (
             self.env["res.users"]
             .sudo()
@@ -165,6 +169,7 @@ class ResPartner(models.Model):
                     "an existing user is linked as it is."
                 )
             )
+        # sudo: the caller may sync these contacts (checked above)
         partners = self.sudo()
         partners._crm_sync_lock()
         partners.invalidate_recordset(["crm_sync_user_id", "email", "user_ids"])
@@ -262,6 +267,7 @@ class ResPartner(models.Model):
                     [("email_normalized", "=", login)],
                 ]
             )
+        # sudo: a matching user counts whether the caller may read it or not
         users = (
             self.env["res.users"]
             .sudo()
@@ -382,6 +388,7 @@ class ResPartner(models.Model):
         """``user_id`` may be linked to the contact ``self``: it matches it, it is
         free, and the contact has no other user."""
         self.ensure_one()
+        # sudo: only a user matching the contact may be linked (checked below)
         Users = self.env["res.users"].sudo().with_context(active_test=False)
         user = Users.browse(user_id)
         if not user.exists():
@@ -460,6 +467,7 @@ class ResPartner(models.Model):
         User never grants more than that. The invitation is ours to send
         (``no_reset_password``).
         """
+        # sudo: user admin rights, for the one kind of user Sync User grants
         Users = self.env["res.users"].sudo().with_context(no_reset_password=True)
         users = Users.browse()
         internal_group = self.env.ref("base.group_user")
@@ -505,6 +513,7 @@ class ResPartner(models.Model):
         Invite". The mails are queued, not sent now: a sync rolled back later in
         the transaction never leaves an invitation for a user that does not exist;
         the outgoing mail cron sends them."""
+        # sudo: templates and the new users are read to queue their invitations
         portal_template = self.env.ref("portal.mail_template_data_portal_welcome")
         portal_template = portal_template.sudo()
         internal_template = self.env.ref("auth_signup.set_password_email").sudo()
@@ -526,6 +535,7 @@ class ResPartner(models.Model):
             else:
                 # Portal's template renders a portal.wizard.user, as the portal
                 # wizard does when it grants access.
+                # sudo: the portal wizard record only renders the invitation
                 wizard = (
                     self.env["portal.wizard"]
                     .sudo()
