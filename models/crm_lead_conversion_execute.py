@@ -20,6 +20,7 @@ class CrmLead(models.Model):
     @api.model
     def _crm_sync_mapping_lines(self):
         """Active lead mapping lines per usage, read once per batch."""
+        # sudo: mapping lines are configuration, only read here
         lines = (
             self.env["crm.sync.field.mapping"]
             .sudo()
@@ -320,8 +321,8 @@ class CrmLead(models.Model):
     ):
         """Fill the empty fields of an existing ``partner`` from this lead.
 
-        A partner the user may only read is linked but not updated (brief,
-        note 3). Archived partners are reactivated.
+        A partner the user may only read is linked but not updated. Archived
+        partners are reactivated.
 
         :param bool writable: whether the user may write ``partner`` (checked
             here when not given)
