@@ -45,14 +45,6 @@ class TestDesyncUtils(BaseCase):
         self.assertTrue(desync.values_equal("raw", 1.0000001, 1.0))
         self.assertFalse(desync.values_equal("raw", 3, 4))
 
-    def test_diff(self):
-        current = {"email": "a@b.com", "phone": "+4533123456", "city": "Aarhus"}
-        proposed = {"email": "A@B.COM", "phone": "33 12 34 56", "city": "Odense"}
-        kinds = {"email": "email", "phone": "phone", "city": "text"}
-        self.assertEqual(
-            desync.diff(current, proposed, kinds, "DK"), {"city": "Odense"}
-        )
-
     def test_coerce_value(self):
         self.assertEqual(desync.coerce_value("integer", "42"), 42)
         self.assertEqual(desync.coerce_value("integer", 42.0), 42)

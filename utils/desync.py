@@ -6,14 +6,12 @@
   from the CRM value (emails and phones through ``utils.normalize``, as the
   duplicate detection of lead conversion);
 - the type families of the typed proposal storage and the coercion of a raw
-  value (Python or free text typed in the "Check data" window) to the field's type;
-- :func:`diff` of current against proposed values.
+  value (Python or free text typed in the "Check data" window) to the field's type.
 
 Errors are :class:`DesyncValueError`; callers turn them into translated Odoo errors.
 """
 
 import datetime
-import re
 
 from . import normalize as _normalize
 
@@ -35,8 +33,6 @@ SUPPORTED_TTYPES = frozenset(FAMILY_BY_TTYPE)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "x"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", ""})
-
-_WHITESPACE_RE = re.compile(r"\s+")
 
 
 class DesyncValueError(ValueError):
@@ -79,7 +75,7 @@ def normalize_text(value):
     if value is None or value is False:
         return False
     if isinstance(value, str):
-        return _WHITESPACE_RE.sub(" ", value).strip() or False
+        return _normalize.collapse_spaces(value) or False
     return value
 
 
@@ -115,22 +111,6 @@ def normalize(kind, value, region=None):
 def values_equal(kind, left, right, region=None):
     """Whether two values are equal once normalised."""
     return normalize(kind, left, region) == normalize(kind, right, region)
-
-
-def diff(current, proposed, kinds, region=None):
-    """Return the subset of ``proposed`` whose values differ from ``current``.
-
-    :param dict current: field name -> CRM value
-    :param dict proposed: field name -> proposed value
-    :param dict kinds: field name -> normalisation kind (default ``raw``)
-    """
-    return {
-        name: value
-        for name, value in proposed.items()
-        if not values_equal(
-            kinds.get(name, "raw"), current.get(name, False), value, region
-        )
-    }
 
 
 # ---------------------------------------------------------------------------

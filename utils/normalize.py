@@ -59,6 +59,11 @@ def normalize_phone(value, region=None):
     return ("+" if plus else "") + digits
 
 
+def collapse_spaces(value):
+    """``value`` with every run of blanks made one space, trimmed."""
+    return _WHITESPACE_RE.sub(" ", value).strip()
+
+
 def strip_accents(value):
     """Remove combining marks: ``"Zoë Société"`` -> ``"Zoe Societe"``."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -69,7 +74,7 @@ def normalize_name(value):
     """Name or company key: trimmed, blanks collapsed, case and accent insensitive."""
     if not value or not isinstance(value, str):
         return None
-    key = _WHITESPACE_RE.sub(" ", strip_accents(value)).strip().casefold()
+    key = collapse_spaces(strip_accents(value)).casefold()
     return key or None
 
 
@@ -97,7 +102,7 @@ def normalize_text(value):
         return None
     if not isinstance(value, str):
         return str(value)
-    key = _WHITESPACE_RE.sub(" ", value).strip().lower()
+    key = collapse_spaces(value).lower()
     return key or None
 
 

@@ -16,7 +16,6 @@ matching users explicitly, or fix the data first.
 REASON_LOGIN = "login"
 REASON_EMAIL = "email"
 REASON_CONTACT = "contact"
-REASONS = (REASON_LOGIN, REASON_EMAIL, REASON_CONTACT)
 
 
 def match_reasons(login, partner_id, user):
@@ -25,7 +24,8 @@ def match_reasons(login, partner_id, user):
     :param str|bool login: the contact's normalised email (False when it has none)
     :param int partner_id: the contact's id
     :param dict user: keys ``login``, ``email_normalized``, ``partner_id``
-    :return: the reasons, in the order of ``REASONS`` (empty: no match)
+    :return: the reasons: login, email, contact, in that order (empty: no
+        match)
     :rtype: tuple
     """
     reasons = []
