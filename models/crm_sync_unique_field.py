@@ -1,6 +1,8 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The "unique" fields of contacts and accounts checked first by lead conversion."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import make_index_name
@@ -159,7 +161,7 @@ class CrmSyncUniqueField(models.Model):
                 or not record.field_id.store
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(field)s cannot be a unique field: only stored contact "
                         "fields of simple types can be matched.",
                         field=record.field_id.display_name,

@@ -1,4 +1,4 @@
-"""Duplicate detection for lead conversion: the brief's ordered cascade (pure Python).
+"""Duplicate detection for lead conversion: the ordered cascade (pure Python).
 
 Rules, tried in this order; the first rule that finds anything decides:
 
@@ -10,7 +10,7 @@ Rules, tried in this order; the first rule that finds anything decides:
    e-mail nor a company name.
 
 One hit is a match; two or more hits are *ambiguous*: the user must pick (the
-candidates are returned, nothing is decided for them). Then, as the brief says:
+candidates are returned, nothing is decided for them). Then:
 
 - a matched contact keeps its account (``contact_account``); without one, the
   lead's company is looked up among accounts (unique fields, then name) and a
@@ -221,7 +221,7 @@ def suggest(lead, index, contact_unique_fields=(), account_unique_fields=()):
 
     ``contact_unique_fields`` / ``account_unique_fields`` are the ordered names
     of the "unique" fields that are mapped from the lead (unmapped unique
-    fields must not be passed: the brief checks them only when mapped).
+    fields must not be passed: they are checked only when mapped).
     An ambiguous decision is ``EXISTING`` with no id: the user must pick one
     of ``*_match.ids``.
     """
