@@ -4,6 +4,7 @@ from . import res_partner
 from . import res_users
 from . import crm_lead
 from . import crm_lost_reason
+from . import crm_sync_job
 from . import crm_sync_conversion_job
 from . import crm_sync_unique_field
 from . import crm_sync_proposal
