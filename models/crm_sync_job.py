@@ -181,9 +181,10 @@ class CrmSyncJobMixin(models.AbstractModel):
         now = self.env.cr.now()
         self.env.cr.execute(
             SQL(
-                """INSERT INTO %(table)s (job_id, res_id, %(fk)s, result,
-                                          create_uid, create_date, write_uid, write_date)
-                   SELECT %(job)s, rid, rid, 'pending', %(uid)s, %(now)s, %(uid)s, %(now)s
+                """INSERT INTO %(table)s (job_id, res_id, %(fk)s, result, create_uid,
+                                          create_date, write_uid, write_date)
+                   SELECT %(job)s, rid, rid, 'pending', %(uid)s, %(now)s, %(uid)s,
+                          %(now)s
                      FROM unnest(%(ids)s::int[]) AS rid ORDER BY rid""",
                 table=SQL.identifier(Line._table),
                 fk=SQL.identifier(Line._crm_sync_record_field),
@@ -193,7 +194,7 @@ class CrmSyncJobMixin(models.AbstractModel):
                 ids=list(record_ids),
             )
         )
-        self.item_total = len(record_ids)
+        self.item_total += len(record_ids)
         Line.invalidate_model()
         self.invalidate_recordset()
 
