@@ -57,13 +57,14 @@ class TestLeadMassConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
             {},
         )
 
-    def _read_job(self, job_id, user=None):
+    def _read_job(self, job_id, user=None, extra=()):
+        fields = ["state", "lead_count", "processed_count", "converted_count"]
         return self.rpc(
             user or self.user_salesman,
             "crm.sync.conversion.job",
             "read",
             [job_id],
-            ["state", "message", "lead_count", "processed_count", "converted_count"],
+            fields + list(extra),
         )[0]
 
     def _run_cron(self):
@@ -101,7 +102,7 @@ class TestLeadMassConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         job_id = self._queue(leads)
         self.user_salesman.active = False
         self._run_cron()
-        job = self._read_job(job_id, self.user_sales_manager)
+        job = self._read_job(job_id, self.user_sales_manager, ["message"])
         self.assertEqual((job["state"], job["processed_count"]), ("stopped", 0))
         self.assertIn("archived", job["message"])
         self.assertFalse(any(leads.mapped("crm_sync_converted")))
@@ -122,7 +123,7 @@ class TestLeadMassConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         job_id = self._queue(leads)
         self.env["ir.config_parameter"].set_param("crm_sync.restrict_conversion", True)
         self._run_cron()
-        job = self._read_job(job_id)
+        job = self._read_job(job_id, extra=["message"])
         self.assertEqual((job["state"], job["processed_count"]), ("stopped", 0))
         self.assertIn("Convert leads", job["message"])
         self.assertFalse(any(leads.mapped("crm_sync_converted")))
