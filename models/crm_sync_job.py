@@ -142,7 +142,7 @@ class CrmSyncJobMixin(models.AbstractModel):
     def _crm_sync_job_prepare(self):
         """Once per run, as the job's user: check and return what every batch
         needs. A UserError or ValidationError fails every pending item."""
-        return None
+        return {}
 
     def _crm_sync_job_process(self, items, context):
         """Process ``items`` (``[(key, payload)]``), as the job's user, in a
@@ -447,9 +447,11 @@ class CrmSyncJobMixin(models.AbstractModel):
                 vals.update(state="done", date_done=fields.Datetime.now())
             self.write(vals)
             return
-        for key, line_id in chunk.items:
+        # one recordset: the lines of the batch are read together, once
+        lines = Line.browse([line_id for _key, line_id in chunk.items])
+        for (key, _line_id), line in zip(chunk.items, lines, strict=True):
             if key in results:
-                Line.browse(line_id).write(results[key])
+                line.write(results[key])
 
     def _crm_sync_job_fail_pending(self, reason):
         """Every pending item fails with ``reason``; the job is done."""
@@ -593,7 +595,7 @@ class CrmSyncJobLineMixin(models.AbstractModel):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         if not self._abstract:
             # the next batch of a record job: pending lines in order
             create_index(
@@ -603,3 +605,4 @@ class CrmSyncJobLineMixin(models.AbstractModel):
                 ["job_id", "id"],
                 where="result = 'pending'",
             )
+        return res

@@ -7,7 +7,7 @@ source "$(dirname "$0")/odoo_env.sh"
 runs_for() {
     case "$1:${BENCH_QUICK:-0}" in
         bench_convert:1) printf '%s\n' "--partners 2000 --leads 200 --repeat 1 --lookup-leads 50" \
-                                       "--scale --partners 2000 --scale-sizes 200,1000" ;;
+                                       "--scale --partners 2000 --scale-sizes 100,500" ;;
         bench_convert:*) printf '%s\n' "" "--scale" ;;
         bench_desync:1) printf '%s\n' "--partners 500 --accept 100 --filler 5000" ;;
         *) printf '%s\n' "" ;;
