@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark of crm_sync's lead conversion (issue 3, section 7).
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Benchmark of crm_sync's lead conversion (issue 3, section 7; issue 8, section 3).
 
     python3 bench/bench_convert.py --db <db with crm_sync installed> \
         [--addons-path PATH] [--partners 20000] [--leads 2000] [--repeat 3]
+    python3 bench/bench_convert.py --db <db> --scale [--scale-sizes 2000,20000]
 
 On one database holding M existing partners and N leads (half of them
 duplicates of existing partners by e-mail, company name or VAT), it times, each
@@ -25,10 +28,20 @@ Then the duplicate lookup time per lead with 1,000 and 100,000 partners (the
 fastest of five lookups each).
 The setup data (partners, leads) is committed to the database: use a
 throwaway database.
+
+``--scale``: a mass conversion run as the cron runs it (a background job,
+committed batch after batch) of 2,000 and of 20,000 leads, each in its own
+worker process (after a warm-up job of a tenth of the small size in the same
+process): the per-lead time of the large one over the small one (target
+<= 1.2, linear) and the peak RSS of the worker (VmHWM) at the large size over
+the small one (target <= 1.2, flat memory).
 """
 
 import argparse
+import json
 import logging
+import subprocess
+import sys
 import time
 
 #: the lookup is timed this many times per size; the fastest counts
@@ -42,6 +55,16 @@ def parse_args():
     parser.add_argument("--partners", type=int, default=20000, help="M")
     parser.add_argument("--leads", type=int, default=2000, help="N")
     parser.add_argument("--lookup-leads", type=int, default=500)
+    parser.add_argument(
+        "--scale", action="store_true", help="the linearity and memory benchmark"
+    )
+    parser.add_argument(
+        "--scale-sizes",
+        default="2000,20000",
+        help="--scale: the small and the large number of leads",
+    )
+    parser.add_argument("--run-job", help=argparse.SUPPRESS)  # worker process
+    parser.add_argument("--warmup", help=argparse.SUPPRESS)
     parser.add_argument(
         "--repeat",
         type=int,
@@ -83,10 +106,12 @@ def insert_partners(env, count, prefix, start=0):
     env.cr.execute("ANALYZE res_partner")
 
 
-def lead_values(env, count, prefix, partners_start, partners_count, team_id, user_id):
+def lead_values(
+    env, count, prefix, partners_start, partners_count, team_id, user_id, first=0
+):
     """N leads; even ones duplicate an existing partner (e-mail, name or VAT)."""
     vals_list = []
-    for i in range(count):
+    for i in range(first, first + count):
         vals = {
             "name": f"{prefix} lead {i}",
             "type": "lead",
@@ -127,10 +152,7 @@ def timed(env, label, func):
     return elapsed
 
 
-def main():
-    args = parse_args()
-    import odoo
-    from odoo import Command
+def load_registry(args):
     from odoo.tools import config
 
     argv = ["-d", args.db, "--log-level=warn"]
@@ -140,13 +162,131 @@ def main():
     logging.getLogger("odoo").setLevel(logging.WARNING)
     from odoo.modules.registry import Registry
 
-    registry = Registry(args.db)
-    M, N = args.partners, args.leads
+    return Registry(args.db)
 
-    def env_for(cr):
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        admin = env.ref("base.user_admin")
-        return env(user=admin, context=dict(admin.context_get()))
+
+def env_for(cr):
+    import odoo
+
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    admin = env.ref("base.user_admin")
+    return env(user=admin, context=dict(admin.context_get()))
+
+
+def peak_rss_kb():
+    """This process's peak resident set size (VmHWM), in kB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def run_job(args):
+    """Worker process of --scale: convert the leads named ``args.run_job`` as
+    the cron does (committed batches), after a warm-up job; print the time,
+    the lead count and the peak RSS as JSON."""
+    registry = load_registry(args)
+
+    def convert(prefix):
+        with registry.cursor() as cr:
+            env = env_for(cr)
+            job = env["crm.sync.conversion.job"]._crm_sync_create_job(
+                [("name", "=like", f"{prefix} lead %")],
+                {"create_deal": True},
+                run_now=False,
+            )
+            cr.commit()
+            job = job.sudo()
+            start = time.perf_counter()
+            job._crm_sync_job_run(commit=True)
+            elapsed = time.perf_counter() - start
+            summary = (job.lead_count, job.processed_count, job.failed_count)
+            cr.commit()
+        return elapsed, summary
+
+    convert(args.warmup)
+    elapsed, (leads, processed, failed) = convert(args.run_job)
+    if processed != leads or failed:
+        raise SystemExit(f"unexpected summary: {leads} {processed} {failed}")
+    print(json.dumps({"seconds": elapsed, "leads": leads, "vmhwm_kb": peak_rss_kb()}))
+
+
+def scale(args):
+    """--scale: per-lead time and peak worker RSS, large size over small size."""
+    from odoo import Command
+
+    registry = load_registry(args)
+    small, large = (int(size) for size in args.scale_sizes.split(","))
+    warm = max(small // 10, 10)
+    M = args.partners
+    print(f"== scale setup: {M} partners, leads {small} and {large}", flush=True)
+    with registry.cursor() as cr:
+        env = env_for(cr)
+        if env["crm.team"].search_count([("name", "=", "Scale Team")]):
+            raise SystemExit("This database was benchmarked already: use a fresh one.")
+        insert_partners(env, M, "Scale")
+        team = env["crm.team"].create(
+            {"name": "Scale Team", "member_ids": [Command.link(env.uid)]}
+        )
+        Lead = env["crm.lead"].with_context(tracking_disable=True)
+        # one population of distinct leads (same duplicate mix), cut in four sets
+        first = 0
+        for prefix, count in (
+            ("WarmS", warm),
+            ("WarmL", warm),
+            ("Small", small),
+            ("Large", large),
+        ):
+            for start in range(0, count, 2000):
+                size = min(2000, count - start)
+                vals_list = lead_values(
+                    env, size, "Scale", 0, M, team.id, env.uid, first=first
+                )
+                for i, vals in enumerate(vals_list, start):
+                    vals["name"] = f"{prefix} lead {i}"
+                Lead.create(vals_list)
+                first += size
+                env.invalidate_all()
+            cr.commit()
+    results = {}
+    for prefix, warmup in (("Small", "WarmS"), ("Large", "WarmL")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", args.db, "--run-job", prefix]
+            + ["--warmup", warmup]
+            + (["--addons-path", args.addons_path] if args.addons_path else []),
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[prefix] = json.loads(out.strip().splitlines()[-1])
+        res = results[prefix]
+        print(
+            f"  {res['leads']} leads: {res['seconds']:.2f} s, "
+            f"{res['seconds'] / res['leads'] * 1000:.3f} ms/lead, "
+            f"worker peak RSS {res['vmhwm_kb'] / 1024:.0f} MB",
+            flush=True,
+        )
+    s, g = results["Small"], results["Large"]
+    per_lead = (g["seconds"] / g["leads"]) / (s["seconds"] / s["leads"])
+    print("== scale results")
+    print(f"  per-lead time {large}/{small}: {per_lead:.2f}x (target <= 1.2)")
+    print(
+        f"  worker peak RSS {large}/{small}: "
+        f"{g['vmhwm_kb'] / s['vmhwm_kb']:.2f}x (target <= 1.2)"
+    )
+
+
+def main():
+    args = parse_args()
+    if args.run_job:
+        return run_job(args)
+    if args.scale:
+        return scale(args)
+    from odoo import Command
+
+    registry = load_registry(args)
+    M, N = args.partners, args.leads
 
     print(f"== setup: {M} partners, {N} leads", flush=True)
     with registry.cursor() as cr:
@@ -174,7 +314,7 @@ def main():
         # what the cron does: the job record is only written by the server
         job = job.sudo()
         job.batch_size = 500
-        job._crm_sync_run(commit=False)
+        job._crm_sync_job_run(commit=False)
         summary = (
             job.converted_count,
             job.merged_count,

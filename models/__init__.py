@@ -13,6 +13,7 @@ from . import crm_lead_conversion_plan
 from . import crm_lead_conversion_execute
 from . import crm_lead_conversion_notes
 from . import crm_lost_reason
+from . import crm_sync_job
 from . import crm_sync_conversion_job
 from . import crm_sync_unique_field
 from . import crm_sync_proposal

@@ -6,6 +6,7 @@ from . import test_dedup_utils
 from . import test_lead_convert
 from . import test_lead_dedup
 from . import test_lead_mass_convert
+from . import test_lead_mass_convert_http
 from . import test_lead_convert_batch
 from . import test_lead_convert_http
 from . import test_desync

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Mass conversion: by selection or criteria, in batches, resumable, summarised."""
 
 import logging
@@ -13,7 +15,12 @@ from odoo.tools import mute_logger
 
 from .common import CrmSyncCommon, LeadConvertMixin
 
-JOB_LOGGER = "odoo.addons.crm_sync.models.crm_sync_conversion_job"
+
+class WorkerKilled(BaseException):
+    """The worker process dies (not an error the job could catch)."""
+
+
+JOB_LOGGER = "odoo.addons.crm_sync.models.crm_sync_job"
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")
@@ -153,7 +160,8 @@ class TestLeadMassConvert(CrmSyncCommon, LeadConvertMixin):
         )
         self.assertEqual(len((self.leads - bad).filtered("crm_sync_converted")), 6)
         # running again converts nothing twice
-        job._crm_sync_run()
+        job.state = "queued"
+        job._crm_sync_job_run()
         self.assertEqual(len(job.line_ids), 7)
 
     def test_resume_after_crash(self):
@@ -165,11 +173,11 @@ class TestLeadMassConvert(CrmSyncCommon, LeadConvertMixin):
             .crm_sync_mass_convert([("id", "in", self.leads.ids)], {})
         )
         # the first batch was committed, then the worker died
-        job.with_user(self.user_salesman)._crm_sync_process_batch(
-            self.leads[:3].ids, job._crm_sync_options()
-        )
-        job.state = "running"
-        self.assertEqual(job._crm_sync_pending_leads(), self.leads[3:].ids)
+        job.batch_size = 3
+        job._crm_sync_job_run(max_batches=1)
+        self.assertEqual(job.state, "running")
+        self.assertEqual((job.processed_count, job.lead_count), (3, 7))
+        self.assertEqual(job._crm_sync_job_pending_keys(), self.leads[3:].ids)
         self.env["crm.sync.conversion.job"]._cron_process()
         self.assertEqual(job.state, "done")
         self.assertEqual(len(job.line_ids), 7)
@@ -253,7 +261,10 @@ class TestLeadMassConvert(CrmSyncCommon, LeadConvertMixin):
         other_lead = self._create_lead(
             user=self.user_sales_manager, name="Not Sally's", email_from="o@x.example"
         )
-        job.write({"lead_ids": [Command.link(other_lead.id)]})
+        # a pending line for another salesman's lead
+        self.env["crm.sync.conversion.job.line"].create(
+            {"job_id": job.id, "res_id": other_lead.id, "lead_id": other_lead.id}
+        )
         self.env["crm.sync.conversion.job"]._cron_process()
         self.assertEqual(job.state, "done")
         failed = job.line_ids.filtered(lambda line: line.result == "failed")
@@ -372,24 +383,14 @@ class TestLeadConvertCommitted(TransactionCase):
         (lead_id,) = self._create_leads(1)
         cr_a = db_connect(self.dbname).cursor()
         cr_b = db_connect(self.dbname).cursor()
-        Lead = self.registry["crm.lead"]
-        original = Lead._crm_sync_execute
-        executed = []
-
-        def execute(leads, *args, **kwargs):
-            executed.append(leads.env.cr)
-            return original(leads, *args, **kwargs)
-
         try:
             env_a, env_b = self._env(cr_a), self._env(cr_b)
             # B's snapshot predates A's conversion
             self.assertFalse(env_b["crm.lead"].browse(lead_id).crm_sync_converted)
-            with patch.object(Lead, "_crm_sync_execute", execute):
-                env_a["crm.lead"].browse(lead_id).crm_sync_convert({})
-                cr_a.commit()
-                with self.assertRaises(psycopg2.errors.SerializationFailure):
-                    env_b["crm.lead"].browse(lead_id).crm_sync_convert({})
-            self.assertEqual(executed, [cr_a], "B stopped before converting")
+            env_a["crm.lead"].browse(lead_id).crm_sync_convert({})
+            cr_a.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                env_b["crm.lead"].browse(lead_id).crm_sync_convert({})
             cr_b.rollback()
             # Odoo retries the request: now B sees the lead converted
             env_b.invalidate_all()
@@ -420,10 +421,10 @@ class TestLeadConvertCommitted(TransactionCase):
         try:
             env_a, env_b = self._env(cr_a), self._env(cr_b)
             job_b = env_b["crm.sync.conversion.job"].sudo().browse(job_id)
-            self.assertEqual(job_b._crm_sync_pending_leads(), lead_ids)
+            self.assertEqual(job_b._crm_sync_job_pending_keys(), lead_ids)
             env_a["crm.lead"].browse(lead_ids[0]).crm_sync_convert({})
             cr_a.commit()
-            job_b._crm_sync_run(commit=True)
+            job_b._crm_sync_job_run(commit=True)
             cr_b.commit()
             self.assertEqual(job_b.state, "queued", "to be run again")
             self.assertEqual(job_b.line_ids.lead_id.ids, lead_ids[1:])
@@ -433,7 +434,7 @@ class TestLeadConvertCommitted(TransactionCase):
             cr_b.close()
         with db_connect(self.dbname).cursor() as cr:
             job = self._env(cr)["crm.sync.conversion.job"].sudo().browse(job_id)
-            job._crm_sync_run(commit=True)
+            job._crm_sync_job_run(commit=True)
             cr.commit()  # pylint: disable=invalid-commit
             self.assertEqual(job.state, "done")
             line = job.line_ids.filtered(lambda line: line.lead_id.id == lead_ids[0])
@@ -455,27 +456,22 @@ class TestLeadConvertCommitted(TransactionCase):
             )
             job.sudo().batch_size = 2
             job_id = job.id
-        Job = self.registry["crm.sync.conversion.job"]
-        original = Job._crm_sync_process_batch
-        batches = []
-
-        def dying(job, batch_ids, options):
-            batches.append(batch_ids)
-            if len(batches) == 2:
-                # the worker dies in the middle of the second batch
-                original(job, batch_ids[:1], options)
-                raise MemoryError("worker killed")
-            return original(job, batch_ids, options)
-
         with db_connect(self.dbname).cursor() as cr:
             job = self._env(cr, SUPERUSER_ID)["crm.sync.conversion.job"].browse(job_id)
-            with (
-                patch.object(Job, "_crm_sync_process_batch", dying),
-                self.assertRaises(MemoryError),
-            ):
-                job._crm_sync_run(commit=True)
+            commits = []
+            real_commit = cr.commit
+
+            def commit():
+                # the worker dies at the end of the second batch, before its commit
+                commits.append(True)
+                if len(commits) == 2:
+                    raise WorkerKilled
+                real_commit()
+
+            with patch.object(cr, "commit", commit), self.assertRaises(WorkerKilled):
+                job._crm_sync_job_run(commit=True)
             cr.rollback()
-        self.assertEqual(batches, [lead_ids[:2], lead_ids[2:4]])
+        self.assertEqual(len(commits), 2)
 
         with db_connect(self.dbname).cursor() as cr:
             env = self._env(cr, SUPERUSER_ID)
@@ -487,9 +483,9 @@ class TestLeadConvertCommitted(TransactionCase):
                 leads.mapped("crm_sync_converted"), [True, True, False, False, False]
             )
             self.assertEqual(len(self._partners(env)), 4, "the first batch only")
-            self.assertEqual(job._crm_sync_pending_leads(), lead_ids[2:])
+            self.assertEqual(job._crm_sync_job_pending_keys(), lead_ids[2:])
             # the next cron run resumes
-            job._crm_sync_run(commit=True)
+            job._crm_sync_job_run(commit=True)
             cr.commit()  # pylint: disable=invalid-commit
 
         with db_connect(self.dbname).cursor() as cr:
