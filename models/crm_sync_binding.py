@@ -90,6 +90,31 @@ class CrmSyncBinding(models.AbstractModel):
             if fname in self._crm_sync_record()._fields
         ]
 
+    def _crm_sync_local_values(self, fnames=None):
+        """``{field: value}`` of the linked record, in JSON form."""
+        self.ensure_one()
+        return self._crm_sync_values_of(
+            self._crm_sync_record(), self._crm_sync_field_names(fnames)
+        )
+
+    def _crm_sync_decide(self, remote_values, local_values=None):
+        """Per-field decisions of the three-way rule for this link.
+
+        :param dict remote_values: the remote record mapped to Odoo field names,
+            in JSON form.
+        :return: ``{field: take_local | take_remote | equal | conflict}``
+        """
+        self.ensure_one()
+        return self._crm_sync_three_way(
+            self._crm_sync_record(),
+            self.agreed_values or {},
+            remote_values,
+            self._crm_sync_field_names(),
+            local_values=local_values,
+        )
+
+    # Model-level helpers (no link needed): what the methods above use.
+
     @api.model
     def _crm_sync_json_value(self, field, value):
         """A field value in the JSON form of agreed values."""
@@ -101,46 +126,45 @@ class CrmSyncBinding(models.AbstractModel):
             return field.to_string(value) if value else False
         return value
 
-    def _crm_sync_local_values(self, fnames=None):
-        """``{field: value}`` of the linked record, in JSON form."""
-        self.ensure_one()
+    @api.model
+    def _crm_sync_values_of(self, record, fnames):
+        """``{field: value}`` of ``record`` in JSON form."""
         # sudo: values are compared and pushed on the record's behalf, whoever
         # triggered the sync; nothing is returned to the user from here
-        record = self._crm_sync_record().sudo()
+        record = record.sudo()
         return {
             fname: self._crm_sync_json_value(record._fields[fname], record[fname])
-            for fname in self._crm_sync_field_names(fnames)
+            for fname in fnames
         }
 
-    def _crm_sync_equal(self, fname, left, right):
-        """Equality of two values of ``fname``: e-mails and phones normalised, in
-        the region of the linked partner (``_crm_sync_desync_region``)."""
-        record = self._crm_sync_record()
-        field = record._fields[fname]
+    @api.model
+    def _crm_sync_equal_for(self, record):
+        """``equal(field, left, right)`` for values of ``record``: e-mails and
+        phones normalised, phones in the one region of the partner
+        (``res.partner._crm_sync_desync_region``)."""
         region = (
             record.sudo()._crm_sync_desync_region()
             if record._name == "res.partner"
             else record.env["res.partner"]._crm_sync_main_region()
         )
-        kind = desync.value_kind(fname, field.type)
-        return desync.values_equal(kind, left, right, region)
 
-    def _crm_sync_decide(self, remote_values, local_values=None):
-        """Per-field decisions of the three-way rule for this link.
+        def equal(fname, left, right):
+            kind = desync.value_kind(fname, record._fields[fname].type)
+            return desync.values_equal(kind, left, right, region)
 
-        :param dict remote_values: the remote record mapped to Odoo field names,
-            in JSON form.
-        :return: ``{field: take_local | take_remote | equal | conflict}``
-        """
-        self.ensure_one()
+        return equal
+
+    @api.model
+    def _crm_sync_three_way(self, record, base, remote, fnames, local_values=None):
+        """The three-way decisions for ``record`` (see ``utils/three_way.py``)."""
         if local_values is None:
-            local_values = self._crm_sync_local_values()
+            local_values = self._crm_sync_values_of(record, fnames)
         return three_way.decide(
-            self.agreed_values or {},
+            base,
             local_values,
-            remote_values,
-            fields=self._crm_sync_field_names(),
-            equal=self._crm_sync_equal,
+            remote,
+            fields=fnames,
+            equal=self._crm_sync_equal_for(record),
         )
 
     def _crm_sync_record_agreed(self, values, remote_version=None):

@@ -235,11 +235,11 @@ class CrmSyncProposal(models.Model):
                 raise UserError(
                     self.env._(
                         "%(field)s of %(partner)s changed in the CRM since "
-                        "%(source)s proposed %(proposed)s (it was %(old)s, it is now "
+                        "%(origin)s proposed %(proposed)s (it was %(old)s, it is now "
                         "%(current)s): choose Keep or New value.",
                         field=proposal.field_label,
                         partner=proposal.partner_id.display_name,
-                        source=proposal.source_display,
+                        origin=proposal.source_display,
                         proposed=proposal.value_display or self.env._("(empty)"),
                         old=proposal.old_value_display or self.env._("(empty)"),
                         current=proposal.current_value_display or self.env._("(empty)"),
@@ -274,7 +274,7 @@ class CrmSyncProposal(models.Model):
                         "(%(sources)s): choose one value.",
                         field=proposal.field_label,
                         partner=proposal.partner_id.display_name,
-                        sources=", ".join(disagreeing.mapped("source_display")),
+                        sources=", ".join(sorted(disagreeing.mapped("source_display"))),
                     )
                 )
             chosen[key].append(proposal)

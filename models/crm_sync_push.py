@@ -102,6 +102,7 @@ class CrmSyncPush(models.Model):
     @api.model
     def _crm_sync_take_due(self):
         """Lock the due rows no other worker is processing; one per record."""
+        self.flush_model(["state", "next_try"])
         rows = self.env.execute_query(
             SQL(
                 "SELECT id FROM %s WHERE state = 'pending' AND next_try <= %s"
