@@ -89,7 +89,7 @@ class CrmSyncProposal(models.Model):
     source_res_id = fields.Many2oneReference(
         string="Source Record", model_field="source_model", readonly=True
     )
-    source_label = fields.Char(string="Source Label", required=True, readonly=True)
+    source_label = fields.Char(required=True, readonly=True)
     proposed_by_id = fields.Many2one(
         "res.users",
         string="Proposed By",

@@ -157,7 +157,7 @@ class TestDesyncContract(CrmSyncCommon, DesyncMixin):
         self._propose({"city": "Odense"})
 
         def failing_hook(sources, proposals):
-            raise UserError("remote refused")
+            raise ValueError("remote refused")
 
         with (
             patch.object(
@@ -166,7 +166,7 @@ class TestDesyncContract(CrmSyncCommon, DesyncMixin):
                 failing_hook,
                 create=True,
             ),
-            self.assertRaisesRegex(UserError, "remote refused"),
+            self.assertRaisesRegex(ValueError, "remote refused"),
         ):
             self._resolve("accept_all")
         self.assertEqual(self.partner.city, "Aarhus")

@@ -135,9 +135,7 @@ class ResPartnerCheckDataLine(models.TransientModel):
         related="proposal_id.value_display", string="Proposed Value"
     )
     is_stale = fields.Boolean(related="proposal_id.is_stale")
-    source_display = fields.Char(
-        related="proposal_id.source_display", string="Source"
-    )
+    source_display = fields.Char(related="proposal_id.source_display", string="Source")
     proposed_on = fields.Datetime(related="proposal_id.proposed_on")
     decision = fields.Selection(
         [("keep", "Keep"), ("accept", "Accept"), ("value", "New Value")],
