@@ -143,6 +143,7 @@ class CrmSyncBinding(models.AbstractModel):
         phones normalised, phones in the one region of the partner
         (``res.partner._crm_sync_desync_region``)."""
         region = (
+            # sudo: the partner's country only, to read phone numbers
             record.sudo()._crm_sync_desync_region()
             if record._name == "res.partner"
             else record.env["res.partner"]._crm_sync_main_region()
@@ -208,6 +209,7 @@ class CrmSyncBinding(models.AbstractModel):
         """Push these links' Odoo values after the transaction commits."""
         if not self:
             return
+        # sudo: bookkeeping of the links; what is pushed was decided by the caller
         self.sudo().write({"needs_push": True})
         self.env["crm.sync.push"]._crm_sync_enqueue(self)
 

@@ -224,9 +224,7 @@ class CrmSyncProposal(models.Model):
         for proposal in self:
             current = proposal._current_typed_value()
             proposal.current_value_display = proposal._display(current)
-            proposal.is_stale = proposal.state == "pending" and not proposal._equal(
-                current, proposal._get_typed_value("old_value")
-            )
+            proposal.is_stale = proposal.state == "pending" and proposal._is_stale_now()
 
     @api.depends("source_label", "source_model", "proposed_by_id")
     def _compute_source_display(self):
@@ -284,6 +282,15 @@ class CrmSyncProposal(models.Model):
         if self.field_name not in self.env["res.partner"]._fields:
             return False
         return self._partner_typed_value(self.partner_id.sudo(), self._field())
+
+    def _is_stale_now(self):
+        """Whether the CRM value changed since the proposal was made (and is not
+        the proposed value already): such a proposal cannot be accepted."""
+        self.ensure_one()
+        current = self._current_typed_value()
+        return not self._equal(
+            current, self._get_typed_value("old_value")
+        ) and not self._equal(current, self._get_typed_value("value"))
 
     def _region(self):
         self.ensure_one()

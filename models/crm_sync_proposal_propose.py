@@ -100,6 +100,7 @@ class CrmSyncProposal(models.Model):
         """``{(partner_id, field_id): proposal}``: the source's latest proposal
         (pending or decided) per field, one query."""
         latest = {}
+        # sudo: bookkeeping of the source's own proposals, never shown to the caller
         for proposal in self.sudo().search(
             [
                 *source_domain,
@@ -139,6 +140,7 @@ class CrmSyncProposal(models.Model):
         last = self._last_of_source(source_domain, partners, field_ids)
         vals_list = []
         for partner in partners:
+            # sudo: compare with the CRM value, which is stored, not returned
             partner_sudo = partner.sudo()
             region = partner_sudo._crm_sync_desync_region()
             for fname in values_by_partner[partner]:
@@ -168,6 +170,7 @@ class CrmSyncProposal(models.Model):
             for partner, values in values_by_partner.items()
             for fname in values
         }
+        # sudo: the source's own older pending proposals (nobody has unlink rights)
         self.sudo().browse(
             proposal.id
             for key, proposal in last.items()
@@ -193,6 +196,7 @@ class CrmSyncProposal(models.Model):
         the meantime, merge into it (newest value wins) instead of failing."""
         try:
             with self.env.cr.savepoint():
+                # sudo: no create right on proposals; _propose checked everything
                 return self.sudo().create(vals_list)
         except psycopg2.errors.UniqueViolation as exc:
             if exc.diag.constraint_name not in PENDING_INDEXES:
@@ -210,6 +214,7 @@ class CrmSyncProposal(models.Model):
         replay replaces the other proposal like any older one. Either way the
         newest value wins and no unique-violation error reaches anyone.
         """
+        # sudo: field names only (users have no access to ir.model.fields)
         field_names = dict(
             self.env["ir.model.fields"]
             .sudo()
@@ -228,7 +233,7 @@ class CrmSyncProposal(models.Model):
                 "write_date": now,
             }
             ids.append(self.env.execute_query(self._upsert_sql(row))[0][0])
-        proposals = self.sudo().browse(ids)
+        proposals = self.sudo().browse(ids)  # sudo: as created by _create_pending
         proposals.invalidate_recordset()
         proposals.modified(["state", "field_id", "partner_id"])
         return proposals

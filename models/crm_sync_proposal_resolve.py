@@ -216,15 +216,6 @@ class CrmSyncProposal(models.Model):
         partners.invalidate_recordset()
         self.invalidate_model(["current_value_display", "is_stale"])
 
-    def _is_stale_now(self):
-        """Whether the CRM value changed since the proposal was made (and is not
-        the proposed value already)."""
-        self.ensure_one()
-        current = self._current_typed_value()
-        return not self._equal(
-            current, self._get_typed_value("old_value")
-        ) and not self._equal(current, self._get_typed_value("value"))
-
     def _resolve_drop_stale(self, plan, skip_stale):
         """No stale Accept: refused, or left pending with ``skip_stale``."""
         kept_plan = []
@@ -299,6 +290,7 @@ class CrmSyncProposal(models.Model):
             sources._crm_sync_on_proposals_resolved(proposals)
 
     def _resolve_mark(self, plan):
+        # sudo: proposals are read-only to everyone; _resolve checked the decisions
         now = fields.Datetime.now()
         common = {"resolved_by_id": self.env.uid, "resolved_on": now}
         by_state = defaultdict(list)

@@ -83,6 +83,7 @@ class CrmSyncPush(models.Model):
                 if res_id not in queued
             ]
         )
+        # sudo: waking the cron up is all a user may cause; it runs as its own user
         self.env.ref("crm_sync.crm_sync_push_cron").sudo()._trigger()
         return pending
 
