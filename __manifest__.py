@@ -15,6 +15,7 @@
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_sync_groups.xml",
+        "security/crm_sync_contract_security.xml",
         "security/ir.model.access.csv",
         "security/crm_sync_proposal_security.xml",
         "security/crm_sync_conversion_job_security.xml",
@@ -22,6 +23,7 @@
         "data/crm_sync_lead_mapping_data.xml",
         "data/crm_sync_unique_field_data.xml",
         "data/crm_sync_conversion_job_data.xml",
+        "data/crm_sync_push_data.xml",
         "data/crm_lost_reason_data.xml",
         "wizards/res_partner_company_sync_views.xml",
         "wizards/res_partner_user_sync_views.xml",

@@ -17,7 +17,8 @@ class Base(models.AbstractModel):
 
         One semantic: ``FOR NO KEY UPDATE``, the lock an ``UPDATE`` takes.
         It stops concurrent writers and lockers of these rows, not the
-        creation of records that reference them.
+        creation of records that reference them. Rows are locked in id order,
+        so that two transactions locking overlapping sets cannot deadlock.
 
         - By default, waits for another transaction holding one of the rows;
           a row that another transaction changed since this one began then
@@ -33,7 +34,7 @@ class Base(models.AbstractModel):
         if not self.ids:
             return True
         query = SQL(
-            "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE%s",
+            "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE%s",
             SQL.identifier(self._table),
             tuple(self.ids),
             SQL(" NOWAIT") if nowait else SQL(),

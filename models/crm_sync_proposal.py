@@ -2,19 +2,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Field-level changes proposed to partners by outside sources (desync reconciliation).
 
-One record = one value proposed for one field of one partner by one source
-(a connector link, a portal submission, an import, or an XML-RPC caller that
-only gives a label). The proposed value and the CRM value at proposal time are
-stored typed, one column per type family (``base_changeset`` style); the live
-CRM value is computed, so the reviewer never decides on a stale value.
+One record = one value proposed for one field of one partner by one source.
+The source is a record set by server code (a portal user's submission, a
+connector binding...) or, for callers that only give a label (XML-RPC), the
+label *and the user who sent it*: one caller never replaces another source's
+proposal. The proposed value and the CRM value at proposal time are stored
+typed, one column per type family (``base_changeset`` style); the live CRM
+value is computed, so the reviewer never decides on a stale value.
+
+This file holds the fields and the validation shared by both steps; proposing
+is in ``crm_sync_proposal_propose.py``, resolving (and the resolve hook of
+sources) in ``crm_sync_proposal_resolve.py``. See docs/ARCHITECTURE.md.
 """
 
-from collections import defaultdict
-
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, format_date, format_datetime, str2bool
 from odoo.tools.sql import index_exists
 
@@ -40,6 +42,19 @@ FORBIDDEN_FIELDS = frozenset(
         "crm_sync_desync_count",
     }
 )
+
+
+#: Partial unique indexes: one pending proposal per partner, field and source.
+PENDING_INDEXES = {
+    "crm_sync_proposal_pending_record_source_uniq": (
+        "partner_id, field_id, source_model, source_res_id",
+        "state = 'pending' AND source_model IS NOT NULL",
+    ),
+    "crm_sync_proposal_pending_caller_label_uniq": (
+        "partner_id, field_id, proposed_by_id, source_label",
+        "state = 'pending' AND source_model IS NULL",
+    ),
+}
 
 
 class CrmSyncProposal(models.Model):
@@ -68,17 +83,25 @@ class CrmSyncProposal(models.Model):
         related="field_id.field_description", string="Field Label"
     )
 
-    # Source: any record (model + id) with a readable label; label only for RPC callers.
+    # Source: a record (model + id) set by server code, with a readable label; or,
+    # for label-only callers (XML-RPC), the label together with proposed_by_id.
     source_model = fields.Char(readonly=True, index=True)
     source_res_id = fields.Many2oneReference(
         string="Source Record", model_field="source_model", readonly=True
     )
-    source_label = fields.Char(string="Source", required=True, readonly=True)
+    source_label = fields.Char(required=True, readonly=True)
     proposed_by_id = fields.Many2one(
         "res.users",
         string="Proposed By",
         default=lambda self: self.env.user,
         readonly=True,
+        index=True,
+    )
+    source_display = fields.Char(
+        string="Source",
+        compute="_compute_source_display",
+        help="Where the value comes from; a label given by a caller is shown with "
+        "the user who sent it.",
     )
     proposed_on = fields.Datetime(
         default=fields.Datetime.now, readonly=True, index=True
@@ -145,19 +168,15 @@ class CrmSyncProposal(models.Model):
 
     def init(self):
         # One pending proposal per partner, field and source: record sources are
-        # identified by (model, id), label-only sources by their label.
-        for name, columns, where in (
-            (
-                "crm_sync_proposal_pending_record_source_uniq",
-                "partner_id, field_id, source_model, source_res_id",
-                "state = 'pending' AND source_model IS NOT NULL",
-            ),
-            (
-                "crm_sync_proposal_pending_label_source_uniq",
-                "partner_id, field_id, source_label",
-                "state = 'pending' AND source_model IS NULL",
-            ),
-        ):
+        # identified by (model, id), label-only sources by their label and the
+        # user who sent it (the label alone identified them before).
+        self.env.cr.execute(
+            SQL(
+                "DROP INDEX IF EXISTS %s",
+                SQL.identifier("crm_sync_proposal_pending_label_source_uniq"),
+            )
+        )
+        for name, (columns, where) in PENDING_INDEXES.items():
             if not index_exists(self.env.cr, name):
                 self.env.cr.execute(
                     SQL(
@@ -205,8 +224,20 @@ class CrmSyncProposal(models.Model):
         for proposal in self:
             current = proposal._current_typed_value()
             proposal.current_value_display = proposal._display(current)
-            proposal.is_stale = proposal.state == "pending" and not proposal._equal(
-                current, proposal._get_typed_value("old_value")
+            proposal.is_stale = proposal.state == "pending" and proposal._is_stale_now()
+
+    @api.depends("source_label", "source_model", "proposed_by_id")
+    def _compute_source_display(self):
+        for proposal in self:
+            if proposal.source_model or not proposal.proposed_by_id:
+                proposal.source_display = proposal.source_label
+                continue
+            proposal.source_display = self.env._(
+                "%(label)s, via %(user)s",
+                label=proposal.source_label,
+                # sudo: only the sender's name, which the reviewer must see to
+                # judge the label (a portal sender is not readable by employees)
+                user=proposal.proposed_by_id.sudo().name,
             )
 
     # ------------------------------------------------------------------
@@ -252,10 +283,18 @@ class CrmSyncProposal(models.Model):
             return False
         return self._partner_typed_value(self.partner_id.sudo(), self._field())
 
+    def _is_stale_now(self):
+        """Whether the CRM value changed since the proposal was made (and is not
+        the proposed value already): such a proposal cannot be accepted."""
+        self.ensure_one()
+        current = self._current_typed_value()
+        return not self._equal(
+            current, self._get_typed_value("old_value")
+        ) and not self._equal(current, self._get_typed_value("value"))
+
     def _region(self):
         self.ensure_one()
-        partner = self.partner_id.sudo()
-        return (partner.country_id or self.env.company.country_id).code
+        return self.partner_id.sudo()._crm_sync_desync_region()
 
     def _equal(self, left, right):
         self.ensure_one()
@@ -291,7 +330,7 @@ class CrmSyncProposal(models.Model):
         return str(value)
 
     # ------------------------------------------------------------------
-    # PROPOSE
+    # VALIDATION (shared by propose and resolve)
     # ------------------------------------------------------------------
 
     @api.model
@@ -303,25 +342,6 @@ class CrmSyncProposal(models.Model):
             .get_param(REVIEW_PORTAL_PARAM, "True")
         )
         return str2bool(value, default=True)
-
-    @api.model
-    def _parse_source(self, source):
-        """Return ``(model, res_id, label)`` for a source.
-
-        :param source: a record, a ``(record, label)`` pair or a label string.
-        """
-        label = False
-        if isinstance(source, tuple) and len(source) == 2:
-            source, label = source
-        if isinstance(source, models.BaseModel):
-            source.ensure_one()
-            label = label or source.sudo().display_name or source._description
-            return source._name, source.id, label
-        if isinstance(source, str) and source.strip():
-            return False, False, source.strip()
-        raise UserError(
-            self.env._("A proposal needs a source: a record or a non-empty label.")
-        )
 
     @api.model
     def _check_proposable_field(self, fname):
@@ -344,6 +364,8 @@ class CrmSyncProposal(models.Model):
             fname in FORBIDDEN_FIELDS
             or fname.startswith("crm_sync_")
             or not field.store
+            # a value per company: a proposal could not say for which one
+            or field.company_dependent
             or field.type not in desync.SUPPORTED_TTYPES
             # computed/related fields are readonly unless editable (readonly=False)
             or field.readonly
@@ -419,304 +441,6 @@ class CrmSyncProposal(models.Model):
                 )
             )
         return value
-
-    @api.model
-    def _check_may_propose(self, partners):
-        user = self.env.user
-        if self.env.su:
-            return
-        if user.share:
-            if partners - user.partner_id:
-                raise AccessError(
-                    self.env._(
-                        "You may only propose changes to your own contact details."
-                    )
-                )
-            return
-        partners.check_access("read")
-
-    @api.model
-    def _propose(self, values_by_partner, source):
-        """Create the proposals for ``{partner: {field: value}}`` from ``source``.
-
-        Values equal to the CRM value after normalisation create nothing; a
-        pending proposal of the same source for the same field is replaced.
-        Everything is checked before anything is written.
-
-        :return: the created proposals
-        """
-        source_model, source_res_id, source_label = self._parse_source(source)
-        partners = self.env["res.partner"].union(*values_by_partner)
-        self._check_may_propose(partners)
-        IrModelFields = self.env["ir.model.fields"]
-        field_ids = {}
-        coerced = {}
-        for partner, values in values_by_partner.items():
-            if not isinstance(values, dict) or not values:
-                raise UserError(
-                    self.env._(
-                        "Proposed values must be a non-empty mapping of fields "
-                        "to values."
-                    )
-                )
-            for fname, value in values.items():
-                if fname not in field_ids:
-                    self._check_proposable_field(fname)
-                    field_ids[fname] = IrModelFields._get("res.partner", fname).id
-                coerced[partner, fname] = self._coerce(partner._fields[fname], value)
-
-        vals_list = []
-        default_region = self.env.company.country_id.code
-        for partner in partners:
-            partner_sudo = partner.sudo()
-            region = partner_sudo.country_id.code or default_region
-            for fname in values_by_partner[partner]:
-                field = partner._fields[fname]
-                value = coerced[partner, fname]
-                current = self._partner_typed_value(partner_sudo, field)
-                kind = desync.value_kind(fname, field.type)
-                if desync.values_equal(kind, current, value, region):
-                    continue
-                vals_list.append(
-                    {
-                        "partner_id": partner.id,
-                        "field_id": field_ids[fname],
-                        "source_model": source_model,
-                        "source_res_id": source_res_id,
-                        "source_label": source_label,
-                        **self._typed_value_vals(field, value, "value"),
-                        **self._typed_value_vals(field, current, "old_value"),
-                    }
-                )
-        # A newer proposal of the same source replaces its older pending one, also
-        # when the source now agrees with the CRM (then nothing is left to check).
-        source_domain = (
-            [("source_model", "=", source_model), ("source_res_id", "=", source_res_id)]
-            if source_model
-            else [("source_model", "=", False), ("source_label", "=", source_label)]
-        )
-        proposed_keys = {
-            (partner.id, field_ids[fname])
-            for partner, values in values_by_partner.items()
-            for fname in values
-        }
-        self.sudo().search(
-            [
-                ("state", "=", "pending"),
-                ("partner_id", "in", partners.ids),
-                ("field_id", "in", list(field_ids.values())),
-                *source_domain,
-            ]
-        ).filtered(lambda p: (p.partner_id.id, p.field_id.id) in proposed_keys).unlink()
-        if not vals_list:
-            return self.browse()
-        # Nobody but superuser creates proposals (no create access right): every
-        # check above is this method's, so the bookkeeping is forced here.
-        now = fields.Datetime.now()
-        for vals in vals_list:
-            vals.update(state="pending", proposed_by_id=self.env.uid, proposed_on=now)
-        return self.sudo().create(vals_list).with_env(self.env)
-
-    # ------------------------------------------------------------------
-    # RESOLVE
-    # ------------------------------------------------------------------
-
-    def _parse_text_input(self, text):
-        """Turn free text typed in the "Check data" window into a typed value."""
-        self.ensure_one()
-        field = self._field()
-        if field.type == "many2one":
-            text = (text or "").strip()
-            if not text:
-                return False
-            matches = self.env[field.comodel_name].name_search(
-                text, operator="ilike", limit=20
-            )
-            exact = [match for match in matches if match[1].lower() == text.lower()]
-            if len(exact) == 1 or len(matches) == 1:
-                return (exact or matches)[0][0]
-            if not matches:
-                raise ValidationError(
-                    self.env._(
-                        "No record named %(text)r for the field %(field)s.",
-                        text=text,
-                        field=field._description_string(self.env),
-                    )
-                )
-            raise ValidationError(
-                self.env._(
-                    "Several records match %(text)r for the field %(field)s: "
-                    "type the exact name.",
-                    text=text,
-                    field=field._description_string(self.env),
-                )
-            )
-        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
-        try:
-            value = desync.parse_text(
-                field.type,
-                text,
-                date_format=lang.date_format if lang else None,
-                selection=field._description_selection(self.env)
-                if field.type == "selection"
-                else None,
-            )
-        except desync.DesyncValueError:
-            raise ValidationError(
-                self.env._(
-                    "%(value)r is not a valid value for the field %(field)s.",
-                    value=text,
-                    field=field._description_string(self.env),
-                )
-            ) from None
-        return self._coerce(field, value)
-
-    def _resolve(self, plan):
-        """Apply decisions on pending proposals, writing each partner once.
-
-        :param plan: list of ``(proposal, decision, value)`` with decision one of
-            ``keep``, ``accept``, ``value`` (``value`` is the typed new value,
-            already coerced, for ``value`` only).
-        :return: the resolved proposals
-        """
-        # Decide as the current user, whatever environment the proposals came with.
-        plan = [
-            (proposal.with_env(self.env), decision, value)
-            for proposal, decision, value in plan
-        ]
-        proposals = self.browse().union(*(p for p, _d, _v in plan))
-        if len(proposals) != len(plan):
-            raise UserError(
-                self.env._("Each proposed change can only be decided once.")
-            )
-        if proposals.filtered(lambda p: p.state != "pending"):
-            raise UserError(
-                self.env._(
-                    "Some of these changes were already decided. "
-                    "Reload and check again."
-                )
-            )
-        partners = proposals.partner_id
-        partners.check_access("write")
-        # Gather the writes and refuse conflicts before writing anything.
-        writes = defaultdict(dict)  # partner -> {fname: value}
-        origin = {}  # (partner, fname) -> decision
-        checked_fields = {}  # fname -> field
-        for proposal, decision, value in plan:
-            if decision not in ("keep", "accept", "value"):
-                raise UserError(
-                    self.env._("Unknown decision %(decision)r.", decision=decision)
-                )
-            if decision == "keep":
-                continue
-            # Checked again at decision time: the field must still be one a source
-            # may propose and the user may write, and the value must fit it.
-            fname = proposal.field_name
-            if fname not in checked_fields:
-                checked_fields[fname] = self._check_proposable_field(fname)
-            field = checked_fields[fname]
-            if decision == "accept":
-                value = self._coerce(field, proposal._get_typed_value("value"))
-            key = (proposal.partner_id, field.name)
-            if key in origin and not proposal._equal(
-                writes[proposal.partner_id][field.name], value
-            ):
-                raise UserError(
-                    self.env._(
-                        "Several different values were chosen for %(field)s of "
-                        "%(partner)s: "
-                        "choose only one.",
-                        field=field._description_string(self.env),
-                        partner=proposal.partner_id.display_name,
-                    )
-                )
-            origin[key] = decision
-            writes[proposal.partner_id][field.name] = value
-
-        notes = self._resolve_notes(plan)  # before writing: the values replaced
-        with self.env.cr.savepoint():
-            for partner, vals in writes.items():
-                partner_vals = {
-                    fname: value
-                    for fname, value in vals.items()
-                    if self._partner_typed_value(partner, partner._fields[fname])
-                    != value
-                }
-                if partner_vals:
-                    partner.with_context(crm_sync_desync_apply=True).write(partner_vals)
-            self._resolve_mark(plan)
-            self._resolve_log(notes)
-        return proposals
-
-    def _resolve_mark(self, plan):
-        now = fields.Datetime.now()
-        common = {"resolved_by_id": self.env.uid, "resolved_on": now}
-        by_state = defaultdict(list)
-        for proposal, decision, value in plan:
-            if decision == "value":
-                proposal.sudo().write(
-                    {
-                        **common,
-                        "state": "replaced",
-                        "resolved_value_display": proposal._display(value),
-                    }
-                )
-            else:
-                by_state["accepted" if decision == "accept" else "kept"].append(
-                    proposal.id
-                )
-        for state, ids in by_state.items():
-            self.sudo().browse(ids).write({**common, "state": state})
-
-    def _resolve_notes(self, plan):
-        """``{partner_id: [line]}`` describing each decision, for the chatter."""
-        lines = defaultdict(list)
-        for proposal, decision, value in plan:
-            field_label = proposal.field_label
-            if decision == "keep":
-                line = self.env._(
-                    "%(field)s: kept %(current)s "
-                    "(proposed by %(origin)s: %(proposed)s)",
-                    field=field_label,
-                    current=proposal.current_value_display or self.env._("(empty)"),
-                    origin=proposal.source_label,
-                    proposed=proposal.value_display or self.env._("(empty)"),
-                )
-            elif decision == "accept":
-                line = self.env._(
-                    "%(field)s: %(old)s → %(new)s (accepted from %(origin)s)",
-                    field=field_label,
-                    old=proposal.current_value_display or self.env._("(empty)"),
-                    new=proposal.value_display or self.env._("(empty)"),
-                    origin=proposal.source_label,
-                )
-            else:
-                line = self.env._(
-                    "%(field)s: %(old)s → %(new)s "
-                    "(new value instead of %(proposed)s from %(origin)s)",
-                    field=field_label,
-                    old=proposal.current_value_display or self.env._("(empty)"),
-                    new=proposal._display(value) or self.env._("(empty)"),
-                    proposed=proposal.value_display or self.env._("(empty)"),
-                    origin=proposal.source_label,
-                )
-            lines[proposal.partner_id.id].append(line)
-        return lines
-
-    def _resolve_log(self, lines):
-        """One chatter note per partner: what changed, from which source, by whom."""
-        header = self.env._("Data checked by %(user)s:", user=self.env.user.name)
-        bodies = {
-            partner_id: Markup("<p>%s</p><ul>%s</ul>")
-            % (
-                header,
-                Markup().join(Markup("<li>%s</li>") % line for line in partner_lines),
-            )
-            for partner_id, partner_lines in lines.items()
-        }
-        self.env["res.partner"].browse(list(bodies))._message_log_batch(
-            bodies, author_id=self.env.user.partner_id.id
-        )
 
     # ------------------------------------------------------------------
     # FLAGS

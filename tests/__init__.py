@@ -12,6 +12,10 @@ from . import test_lead_convert_http
 from . import test_desync
 from . import test_desync_utils
 from . import test_desync_http
+from . import test_three_way
+from . import test_desync_contract
+from . import test_desync_contract_http
+from . import test_desync_concurrency
 from . import test_field_compat
 from . import test_field_mapping
 from . import test_sync_company

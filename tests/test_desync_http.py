@@ -210,7 +210,7 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
         )
 
     def test_xmlrpc_portal_user_cannot_propose_on_other_partner(self):
-        with self.assertRaisesRegex(Fault, "own contact details"):
+        with self.assertRaisesRegex(Fault, "from their account page"):
             self.rpc(
                 self.user_portal,
                 "res.partner",
@@ -237,16 +237,22 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
         self.assertFalse(
             self.env["crm.sync.proposal"].search([("partner_id", "=", self.partner.id)])
         )
-        # Their own partner is fine.
-        ids = self.rpc(
-            self.user_portal,
-            "res.partner",
-            "crm_sync_propose",
-            [self.user_portal.partner_id.id],
-            {"city": "Lyon"},
-            "portal app",
+        # Not even on their own partner: customers propose from /my/account only,
+        # with its validation.
+        with self.assertRaisesRegex(Fault, "from their account page"):
+            self.rpc(
+                self.user_portal,
+                "res.partner",
+                "crm_sync_propose",
+                [self.user_portal.partner_id.id],
+                {"city": "Lyon"},
+                "portal app",
+            )
+        self.assertFalse(
+            self.env["crm.sync.proposal"].search(
+                [("partner_id", "=", self.user_portal.partner_id.id)]
+            )
         )
-        self.assertEqual(len(ids), 1)
 
     def test_desync_filter_icon_and_check_data_tour(self):
         second = self.env["res.partner"].create(

@@ -1,6 +1,11 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The "Check data" window: Keep / Accept / New value per proposed change."""
+"""The "Check data" window: Keep / Accept / New value per proposed change.
+
+Its lines become the same plan as ``res.partner.crm_sync_resolve``'s decisions
+and go through the same ``crm.sync.proposal._resolve`` (one set of checks and
+errors); Accept all leaves stale proposals pending and says how many.
+"""
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -58,13 +63,33 @@ class ResPartnerCheckData(models.TransientModel):
                 plan.append((line.proposal_id, line.decision, None))
         return plan
 
-    def _apply(self, lines):
+    def _apply(self, lines, skip_stale=False):
         if not lines:
             raise UserError(
                 self.env._("Choose Keep, Accept or New value for at least one change.")
             )
-        self.env["crm.sync.proposal"]._resolve(self._plan(lines))
-        return {"type": "ir.actions.act_window_close"}
+        resolved = self.env["crm.sync.proposal"]._resolve(
+            self._plan(lines), skip_stale=skip_stale
+        )
+        close = {"type": "ir.actions.act_window_close"}
+        stale = len(lines.proposal_id - resolved)
+        if not stale:
+            return close
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": self.env._(
+                    "%(count)s changes were not accepted: their CRM value changed "
+                    "since they were proposed. They stay to check: choose Keep or "
+                    "New value.",
+                    count=stale,
+                ),
+                "next": close,
+            },
+        }
 
     def action_apply(self):
         """Apply the decided lines; undecided lines stay pending."""
@@ -72,9 +97,10 @@ class ResPartnerCheckData(models.TransientModel):
         return self._apply(self.line_ids.filtered("decision"))
 
     def action_accept_all(self):
+        """Accept every change whose CRM value did not change since."""
         self.ensure_one()
         self.line_ids.decision = "accept"
-        return self._apply(self.line_ids)
+        return self._apply(self.line_ids, skip_stale=True)
 
     def action_keep_all(self):
         self.ensure_one()
@@ -109,7 +135,7 @@ class ResPartnerCheckDataLine(models.TransientModel):
         related="proposal_id.value_display", string="Proposed Value"
     )
     is_stale = fields.Boolean(related="proposal_id.is_stale")
-    source_label = fields.Char(related="proposal_id.source_label", string="Source")
+    source_display = fields.Char(related="proposal_id.source_display", string="Source")
     proposed_on = fields.Datetime(related="proposal_id.proposed_on")
     decision = fields.Selection(
         [("keep", "Keep"), ("accept", "Accept"), ("value", "New Value")],

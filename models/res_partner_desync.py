@@ -1,16 +1,19 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""crm_sync on partners: the desync indicators (values proposed by outside
-sources) and the propose / resolve API.
+"""Desync on partners: values proposed by outside sources, and their API.
 
-The other partner features have their own files: res_partner_sync_company.py,
-res_partner_sync_user.py, res_partner_match.py.
+- indicators: how many fields have pending proposals, from which sources (the
+  stored, indexed "Desynchronized" flag);
+- the API of the source contract (docs/ARCHITECTURE.md): ``_crm_sync_propose``
+  for server code (connectors, the portal), ``crm_sync_propose`` and
+  ``crm_sync_resolve`` for XML-RPC callers, the Check data window's action;
+- the one phone region every comparison uses.
 """
 
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
 
@@ -29,11 +32,12 @@ PORTAL_FIELDS = (
     "company_name",
 )
 
+PROPOSE_GROUP = "crm_sync.crm_sync_group_propose"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # Desync
     crm_sync_proposal_ids = fields.One2many(
         "crm.sync.proposal",
         "partner_id",
@@ -56,10 +60,6 @@ class ResPartner(models.Model):
         string="Sources to Check", compute="_compute_crm_sync_desync_sources"
     )
 
-    # ------------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------------
-
     def init(self):
         res = super().init()
         # Partial index for the "Desynchronized" filter: few rows among many, in the
@@ -78,7 +78,7 @@ class ResPartner(models.Model):
         return res
 
     # ------------------------------------------------------------------
-    # DESYNC
+    # Indicators
     # ------------------------------------------------------------------
 
     @api.depends("crm_sync_proposal_ids.state", "crm_sync_proposal_ids.field_id")
@@ -112,8 +112,16 @@ class ResPartner(models.Model):
                 sources.get(partner._origin.id, [])
             )
 
+    def _crm_sync_desync_region(self):
+        """Region of phone numbers written without a country, for every value
+        comparison of proposals and bindings: the partner's country, else the
+        main company's; never the current user's company, so that a cron and a
+        user agree on whether a number changed."""
+        self.ensure_one()
+        return self.country_id.code or self._crm_sync_main_region()
+
     # ------------------------------------------------------------------
-    # Desync: actions
+    # Actions
     # ------------------------------------------------------------------
 
     def action_crm_sync_check_data(self):
@@ -130,7 +138,7 @@ class ResPartner(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Desync: API for connectors, the portal and XML-RPC callers
+    # API for connectors, the portal and XML-RPC callers
     # ------------------------------------------------------------------
 
     @api.model
@@ -141,106 +149,63 @@ class ResPartner(models.Model):
     def _crm_sync_propose(self, values, source):
         """Propose ``values`` ({field: value}) on these partners from ``source``.
 
-        :param source: the record the values come from (connector link, portal
-            submission, import...) or a label string.
+        For server code only: a record source is trusted as given.
+
+        :param source: the record the values come from (a connector binding, the
+            portal user...), optionally as ``(record, label)``, or a label (then
+            stored with the current user, who is the real source).
         :return: the created ``crm.sync.proposal`` records (none for values equal
-            to the CRM value after normalisation).
+            to the CRM value after normalisation, or kept before).
         """
         return self.env["crm.sync.proposal"]._propose(
             {partner: values for partner in self}, source
         )
 
     def crm_sync_propose(self, values, source_label):
-        """XML-RPC: propose ``values`` on these partners; returns the proposal ids."""
+        """XML-RPC: propose ``values`` on these partners; returns the proposal ids.
+
+        The caller is the source: ``source_label`` only describes it and is
+        stored with the caller. Needs write access to the partners, or the group
+        "CRM Sync / May propose changes" (integration users); customers propose
+        from their account page only.
+        """
+        if self.env.user.share and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Customers propose changes to their details from their account "
+                    "page."
+                )
+            )
         if not isinstance(source_label, str) or not source_label.strip():
             raise UserError(
                 self.env._("Give the source of the proposed values as a label.")
             )
-        return self._crm_sync_propose(values, source_label).ids
+        if not self.env.su and not self.env.user.has_group(PROPOSE_GROUP):
+            self.check_access("write")
+        return self._crm_sync_propose(values, source_label.strip()).ids
 
-    def crm_sync_resolve(self, decisions):
+    def crm_sync_resolve(self, decisions, details=False):
         """Decide the pending proposals of these partners, per field.
 
         :param decisions: ``"accept_all"``, ``"keep_all"`` or a mapping of field
-            name to ``"keep"``, ``"accept"`` or ``{"value": new value}``.
+            name to ``"keep"``, ``"accept"`` or ``{"value": new value}``. Accept
+            of a proposal whose CRM value changed since is refused; Accept all
+            leaves such proposals pending.
+        :param details: return ``{"resolved": ids, "stale": ids}`` instead.
         :return: ids of the resolved proposals.
         """
         self.check_access("write")
-        pending = (
-            self.env["crm.sync.proposal"]
-            .sudo()
-            .search([("partner_id", "in", self.ids), ("state", "=", "pending")])
-        )
-        shortcuts = {"accept_all": "accept", "keep_all": "keep"}
-        if isinstance(decisions, str) and decisions in shortcuts:
-            if not pending:
-                raise UserError(
-                    self.env._("There is no data to check on these contacts.")
-                )
-            decisions = dict.fromkeys(
-                pending.mapped("field_name"), shortcuts[decisions]
-            )
-        if not isinstance(decisions, dict) or not decisions:
-            raise UserError(
-                self.env._(
-                    'Decisions must be "accept_all", "keep_all" or a mapping of '
-                    "fields to "
-                    '"keep", "accept" or {"value": ...}.'
-                )
-            )
-        by_field = defaultdict(lambda: pending.browse())
-        for proposal in pending:
-            by_field[proposal.field_name] |= proposal
-        plan = []
-        for fname, decision in decisions.items():
-            proposals = by_field.get(fname)
-            if not proposals:
-                raise UserError(
-                    self.env._(
-                        "There is no pending change for the field %(field)s.",
-                        field=fname,
-                    )
-                )
-            plan.extend(self._crm_sync_plan_field(proposals, fname, decision))
-        return self.env["crm.sync.proposal"]._resolve(plan).ids
-
-    def _crm_sync_plan_field(self, proposals, fname, decision):
-        """Turn a field decision into per-proposal decisions."""
         Proposal = self.env["crm.sync.proposal"]
-        if isinstance(decision, dict) and set(decision) == {"value"}:
-            field = Proposal._check_proposable_field(fname)
-            value = Proposal._coerce(field, decision["value"])
-            return [(proposal, "value", value) for proposal in proposals]
-        if decision == "keep":
-            return [(proposal, "keep", None) for proposal in proposals]
-        if decision == "accept":
-            plan = []
-            for partner_proposals in proposals.grouped("partner_id").values():
-                first = partner_proposals[0]
-                first_value = first._get_typed_value("value")
-                if any(
-                    not first._equal(first_value, p._get_typed_value("value"))
-                    for p in partner_proposals
-                ):
-                    raise UserError(
-                        self.env._(
-                            "Sources disagree on %(field)s for %(partner)s "
-                            "(%(sources)s): "
-                            "choose a value.",
-                            field=first.field_label,
-                            partner=first.partner_id.display_name,
-                            sources=", ".join(partner_proposals.mapped("source_label")),
-                        )
-                    )
-                plan.extend(
-                    (proposal, "accept", None) for proposal in partner_proposals
-                )
-            return plan
-        raise UserError(
-            self.env._(
-                'Invalid decision %(decision)r for %(field)s: use "keep", '
-                '"accept" or {"value": ...}.',
-                decision=decision,
-                field=fname,
-            )
+        # sudo: the user may write these partners, hence decide on their proposals
+        # (employees outside CRM Sync only read their own proposals)
+        pending = (
+            Proposal.sudo()
+            .search([("partner_id", "in", self.ids), ("state", "=", "pending")])
+            .with_env(self.env)
         )
+        plan, skip_stale = Proposal._plan_decisions(pending, decisions)
+        resolved = Proposal._resolve(plan, skip_stale=skip_stale)
+        if not details:
+            return resolved.ids
+        planned = Proposal.union(*(proposal for proposal, _d, _v in plan))
+        return {"resolved": resolved.ids, "stale": (planned - resolved).ids}
