@@ -42,6 +42,7 @@
         "views/res_partner_desync_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_sync_portal_templates.xml",
+        "views/crm_sync_push_views.xml",
         "views/crm_sync_menus.xml",
     ],
     "demo": ["demo/crm_sync_demo.xml"],

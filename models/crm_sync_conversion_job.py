@@ -220,11 +220,7 @@ class CrmSyncConversionJob(models.Model):
         leads._crm_sync_check_convert_access()
         leads._crm_sync_lock_for_conversion()
         leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
-        convertible = leads.filtered(
-            lambda lead: lead.type == "lead"
-            and lead.active
-            and not lead.crm_sync_converted
-        )
+        convertible = leads._crm_sync_convertible()
         for lead in leads - convertible:
             results[lead.id] = {
                 "result": "skipped",

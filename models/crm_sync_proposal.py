@@ -344,6 +344,14 @@ class CrmSyncProposal(models.Model):
         return str2bool(value, default=True)
 
     @api.model
+    def _set_review_portal_updates(self, review):
+        """Store the setting as "True"/"False": a missing parameter means on."""
+        # sudo: system parameters are admin-only; callers (the settings form) are.
+        self.env["ir.config_parameter"].sudo().set_param(
+            REVIEW_PORTAL_PARAM, str(bool(review))
+        )
+
+    @api.model
     def _check_proposable_field(self, fname):
         """Return the field ``fname`` of res.partner if a source may propose it."""
         Partner = self.env["res.partner"]

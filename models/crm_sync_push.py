@@ -18,6 +18,7 @@ import threading
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -86,6 +87,22 @@ class CrmSyncPush(models.Model):
         # sudo: waking the cron up is all a user may cause; it runs as its own user
         self.env.ref("crm_sync.crm_sync_push_cron").sudo()._trigger()
         return pending
+
+    def action_crm_sync_retry(self):
+        """Try these failed or waiting pushes again now (CRM Sync managers)."""
+        if not self.env.user.has_group("crm_sync.crm_sync_group_manager"):
+            raise AccessError(
+                self.env._("Only CRM Sync managers may retry pushes to remote systems.")
+            )
+        todo = self.filtered(lambda push: push.state != "done")
+        # sudo: rows are read-only to users; a manager may only reschedule them
+        todo.sudo().write(
+            {"state": "pending", "attempts": 0, "next_try": fields.Datetime.now()}
+        )
+        if todo:
+            # sudo: waking the cron up; it runs as its own user
+            self.env.ref("crm_sync.crm_sync_push_cron").sudo()._trigger()
+        return True
 
     # ------------------------------------------------------------------
     # Processing (cron, after commit)

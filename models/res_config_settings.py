@@ -3,9 +3,6 @@
 """Settings > CRM > CRM Sync."""
 
 from odoo import api, fields, models
-from odoo.tools import str2bool
-
-from .crm_sync_proposal import REVIEW_PORTAL_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -30,17 +27,13 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super().get_values()
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(REVIEW_PORTAL_PARAM, "True")
-        )
-        res["crm_sync_review_portal_updates"] = str2bool(value, default=True)
+        Proposal = self.env["crm.sync.proposal"]
+        res["crm_sync_review_portal_updates"] = Proposal._review_portal_updates()
         return res
 
     def set_values(self):
         res = super().set_values()
-        self.env["ir.config_parameter"].sudo().set_param(
-            REVIEW_PORTAL_PARAM, str(bool(self.crm_sync_review_portal_updates))
+        self.env["crm.sync.proposal"]._set_review_portal_updates(
+            self.crm_sync_review_portal_updates
         )
         return res

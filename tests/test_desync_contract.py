@@ -7,7 +7,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..models.crm_sync_push import MAX_ATTEMPTS
@@ -255,6 +255,23 @@ class TestDesyncContract(CrmSyncCommon, DesyncMixin):
         row.next_try = fields.Datetime.now() - timedelta(hours=1)
         self.assertEqual(Push._cron_process(), 0, "given up after the bound")
         self.assertEqual(len(errors), MAX_ATTEMPTS)
+        self.assertFalse(pushed)
+
+    def test_failed_push_retried_by_a_manager_only(self):
+        pushed, _errors = self._patch_push(fail="e-conomic is down")
+        Push = self.env["crm.sync.push"]
+        row = Push._crm_sync_enqueue(self.feed)
+        for _attempt in range(MAX_ATTEMPTS):
+            row.next_try = fields.Datetime.now() - timedelta(seconds=1)
+            Push._cron_process()
+        self.assertEqual(row.state, "failed")
+        with self.assertRaises(AccessError):
+            row.with_user(self.user_salesman).action_crm_sync_retry()
+        self.assertEqual(row.state, "failed")
+        row.with_user(self.user_sales_manager).action_crm_sync_retry()
+        self.assertEqual((row.state, row.attempts), ("pending", 0))
+        self.assertEqual(Push._cron_process(), 1, "due again at once")
+        self.assertEqual(row.attempts, 1)
         self.assertFalse(pushed)
 
     def test_push_of_deleted_record_fails_cleanly(self):

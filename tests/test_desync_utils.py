@@ -48,6 +48,7 @@ class TestDesyncUtils(BaseCase):
     def test_coerce_value(self):
         self.assertEqual(desync.coerce_value("integer", "42"), 42)
         self.assertEqual(desync.coerce_value("integer", 42.0), 42)
+        self.assertEqual(desync.coerce_value("integer", 2**31 - 1), 2**31 - 1)
         self.assertEqual(desync.coerce_value("float", 3), 3.0)
         self.assertEqual(
             desync.coerce_value("date", "2024-02-29"), datetime.date(2024, 2, 29)
@@ -62,7 +63,13 @@ class TestDesyncUtils(BaseCase):
             ("integer", "forty"),
             ("integer", 4.5),
             ("integer", True),
+            ("integer", 2**31),  # past the integer column
+            ("integer", -(2**31) - 1),
+            ("integer", "99999999999"),
+            ("integer", float("inf")),
             ("float", "abc"),
+            ("float", float("nan")),
+            ("float", "inf"),
             ("date", "2024-02-30"),
             ("boolean", "maybe"),
             ("char", 12),

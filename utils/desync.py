@@ -12,6 +12,7 @@ Errors are :class:`DesyncValueError`; callers turn them into translated Odoo err
 """
 
 import datetime
+import math
 
 from . import normalize as _normalize
 
@@ -134,6 +135,19 @@ def _coerce_boolean(value, ttype, selection_keys):
     raise DesyncValueError(value, "boolean")
 
 
+#: PostgreSQL ``integer`` columns (Odoo's Integer fields) hold 32-bit values.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _check_number(value, ttype):
+    """``value`` if the database column of ``ttype`` can hold it."""
+    if ttype == "integer" and not INT_MIN <= value <= INT_MAX:
+        raise DesyncValueError(value, ttype)
+    if ttype != "integer" and not math.isfinite(value):
+        raise DesyncValueError(value, ttype)
+    return value
+
+
 def _coerce_number(value, ttype, selection_keys):
     if value is None or value is False:
         return 0 if ttype == "integer" else 0.0
@@ -142,12 +156,12 @@ def _coerce_number(value, ttype, selection_keys):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DesyncValueError(value, ttype)
     if ttype != "integer":
-        return float(value)
+        return _check_number(float(value), ttype)
     if isinstance(value, float):
-        if not value.is_integer():
+        if not math.isfinite(value) or not value.is_integer():
             raise DesyncValueError(value, "integer")
-        return int(value)
-    return value
+        value = int(value)
+    return _check_number(value, ttype)
 
 
 def _coerce_text(value, ttype, selection_keys):
@@ -235,9 +249,10 @@ def _parse_number(text, ttype, date_format, selection):
         return 0 if ttype == "integer" else 0.0
     text = text.replace(" ", "").replace("\u00a0", "")
     try:
-        return int(text) if ttype == "integer" else float(text.replace(",", "."))
+        value = int(text) if ttype == "integer" else float(text.replace(",", "."))
     except ValueError:
         raise DesyncValueError(text, ttype) from None
+    return _check_number(value, ttype)
 
 
 def _parse_selection(text, ttype, date_format, selection):
