@@ -413,7 +413,6 @@ class TestLeadDedup(CrmSyncCommon, LeadConvertMixin):
             self._rules(lead),
             ([(account.id, "account_unique")], [(contact.id, "contact_unique")]),
         )
-        key = text_key_sql(SQL.identifier("res_partner", "x_ssn"))
         self.env.cr.execute(
             SQL(
                 "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
