@@ -207,28 +207,38 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         # per line costs some twenty queries more per lead)
         self.assertLessEqual(six - two, two // 4, f"2 leads: {two}, 6 leads: {six}")
 
-    def test_existing_partners_checked_for_the_batch(self):
-        """Leads matching existing accounts are linked to them, and the write
-        access to those accounts is checked for the batch, not per account:
-        six matched accounts cost a few queries more than two."""
-        queries = {}
-        for count in (1, 2, 6):  # the first run warms the caches
-            accounts = self.env["res.partner"].create(
-                [
-                    {"name": f"Known{count} Co {i}", "is_company": True}
-                    for i in range(count)
-                ]
-            )
-            leads = self._leads(count, f"Known{count}")
-            for lead, account in zip(leads, accounts, strict=True):
-                lead.partner_name = account.name
-            queries[count] = self._convert_leads(leads, {})
-            self.assertEqual(leads.partner_id.parent_id, accounts)
-            for lead, account in zip(leads, accounts, strict=True):
-                self.assertEqual(lead.partner_id.parent_id, account)
-        self.assertLessEqual(
-            queries[6] - queries[2], queries[2] // 4, f"queries by leads: {queries}"
+    def test_batch_fills_writable_accounts_only(self):
+        """Leads matching existing accounts are linked to them; the write
+        access to those accounts is decided for the batch, account by account:
+        those the user may write get the lead's tags, the one he may only read
+        is linked and left as it is."""
+        accounts = self.env["res.partner"].create(
+            [{"name": f"Known Co {i}", "is_company": True} for i in range(3)]
         )
+        readonly = accounts[1]
+        self.env["ir.rule"].create(
+            {
+                "name": "salesman cannot write one account",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "groups": [
+                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
+                ],
+                "domain_force": f"[('id', '!=', {readonly.id})]",
+                "perm_read": False,
+                "perm_create": False,
+                "perm_unlink": False,
+                "perm_write": True,
+            }
+        )
+        leads = self._leads(3, "Known")
+        result = leads.with_user(self.user_salesman).crm_sync_convert({})
+        for lead, account in zip(leads, accounts, strict=True):
+            self.assertEqual(lead.partner_id.parent_id, account)
+            self.assertEqual(result[str(lead.id)]["account_id"], account.id)
+        self.assertEqual(accounts[0].category_id.name, "VIP crm_sync")
+        self.assertEqual(accounts[2].category_id.name, "VIP crm_sync")
+        self.assertFalse(readonly.category_id)
+        self.assertEqual(readonly.write_uid, self.env.user, "not written by the lead")
 
     # ------------------------------------------------------------------
     # 2. deal team and stage
