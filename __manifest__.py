@@ -47,6 +47,9 @@
     ],
     "demo": ["demo/crm_sync_demo.xml"],
     "assets": {
+        "web.assets_backend": [
+            "crm_sync/static/src/scss/crm_lead_convert.scss",
+        ],
         "web.assets_tests": [
             "crm_sync/static/tests/tours/*.js",
         ],

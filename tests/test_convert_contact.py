@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, Form, tagged
 from odoo.tests.common import get_db_name
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..utils.account_suggestion import (
     company_domain,
@@ -576,8 +576,12 @@ class TestConvertContactConcurrency(BaseCase):
             env["res.partner"].search([("parent_id", "=", cls.account_id)]).unlink()
             env["res.partner"].browse(cls.account_id).unlink()
 
-    def _convert(self):
+    def _convert(self, started=None):
+        """Convert the lead in a new transaction; ``started(pid)`` is called
+        with its PostgreSQL backend pid before the conversion starts."""
         with self.registry.cursor() as cr:
+            if started:
+                started(cr._cnx.get_backend_pid())
             env = api.Environment(cr, SUPERUSER_ID, {})
             return (
                 env["crm.lead"]
@@ -585,9 +589,33 @@ class TestConvertContactConcurrency(BaseCase):
                 .crm_convert_to_contact(self.account_id)
             )
 
+    def _wait_until_lock_wait(self, pid, timeout=30):
+        """Block until the backend ``pid`` waits on a lock (bounded): polled
+        on a cursor of its own, one transaction per look (pg_stat_activity is
+        a snapshot per transaction)."""
+        deadline = time.monotonic() + timeout
+        with self.registry.cursor() as cr:
+            while time.monotonic() < deadline:
+                cr.execute(
+                    SQL(
+                        "SELECT 1 FROM pg_stat_activity"
+                        " WHERE pid = %s AND wait_event_type = 'Lock'",
+                        pid,
+                    )
+                )
+                waiting = bool(cr.fetchall())
+                cr.rollback()
+                if waiting:
+                    return True
+                time.sleep(0.05)
+        return False
+
     @mute_logger("odoo.sql_db")
     def test_concurrent_conversion(self):
-        first_locked = threading.Event()
+        """The first transaction converts the lead and commits only once the
+        second is seen waiting on the lead's lock: no timing assumption."""
+        first_converted = threading.Event()
+        second_started = threading.Event()
         outcome = {}
 
         def first():
@@ -598,13 +626,22 @@ class TestConvertContactConcurrency(BaseCase):
                     .browse(self.lead_id)
                     .crm_convert_to_contact(self.account_id)
                 )
-                first_locked.set()
-                time.sleep(1)  # the second one starts and waits on the lead
+                first_converted.set()
+                # commit (leaving the block) only while the second waits on us
+                if second_started.wait(timeout=30):
+                    outcome["second_waited"] = self._wait_until_lock_wait(
+                        outcome["second_pid"]
+                    )
+
+        def started(pid):
+            outcome["second_pid"] = pid
+            second_started.set()
 
         def second():
-            first_locked.wait(timeout=10)
+            if not first_converted.wait(timeout=30):
+                return
             try:
-                outcome["second"] = self._convert()
+                outcome["second"] = self._convert(started)
             except psycopg2.errors.SerializationFailure:
                 outcome["second"] = "serialization failure"
                 # what Odoo does with such a request: run it again
@@ -620,6 +657,7 @@ class TestConvertContactConcurrency(BaseCase):
             thread.join(timeout=30)
 
         self.assertEqual(len(outcome["first"]), 1)
+        self.assertTrue(outcome.get("second_waited"), "the second waited on a lock")
         self.assertEqual(outcome["second"], "serialization failure")
         self.assertIn("converted already", outcome["retry"])
         with self.registry.cursor() as cr:

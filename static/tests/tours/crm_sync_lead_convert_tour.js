@@ -21,6 +21,31 @@ registry.category("web_tour.tours").add("crm_sync_lead_convert_tour", {
                 ".modal .o_crm_sync_convert_lines .o_data_row:contains(No matching contact: a new one is created)",
         },
         {
+            content: "Decisions and reasons wrap in their cells: nothing is cut off",
+            trigger: ".modal .o_crm_sync_convert_lines .o_data_row td[name=contact_reason]",
+            run() {
+                const columns = [
+                    "lead_id",
+                    "account_action",
+                    "account_reason",
+                    "contact_action",
+                    "contact_reason",
+                ];
+                for (const name of columns) {
+                    const cell = document.querySelector(
+                        `.modal .o_crm_sync_convert_lines .o_data_row td[name=${name}]`
+                    );
+                    if (
+                        !cell.classList.contains("o_crm_sync_wrap") ||
+                        getComputedStyle(cell).whiteSpace !== "normal" ||
+                        cell.scrollWidth > cell.clientWidth
+                    ) {
+                        throw new Error(`The column ${name} cuts its text off`);
+                    }
+                }
+            },
+        },
+        {
             content: "Create a deal",
             trigger: ".modal div[name=create_deal] input",
             run: "click",
