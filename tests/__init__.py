@@ -19,3 +19,6 @@ from . import test_desync_concurrency
 from . import test_field_compat
 from . import test_field_mapping
 from . import test_sync_company
+from . import test_hardening_sync
+from . import test_hardening_convert
+from . import test_bad_input_http
