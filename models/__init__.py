@@ -3,6 +3,7 @@ from . import crm_sync_field_mapping
 from . import res_company
 from . import res_partner_sync_company
 from . import res_partner_sync_user
+from . import res_partner_sync_link
 from . import res_partner_match
 from . import res_partner_desync
 from . import res_users

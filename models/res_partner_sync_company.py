@@ -169,29 +169,18 @@ class ResPartner(models.Model):
         :raise UserError: bad input; nothing is written
         """
         self._crm_sync_company_check_access()
+        existing_company_id, company_name = self._crm_sync_company_check_params(
+            existing_company_id, company_name
+        )
         if not self:
             return []
-        if existing_company_id and company_name:
-            raise UserError(
-                self.env._(
-                    "Choose either an existing company to link or a new company "
-                    "name, not both."
-                )
-            )
-        if (existing_company_id or company_name) and len(self) > 1:
-            raise UserError(
-                self.env._(
-                    "Linking to an existing company or choosing a company name "
-                    "works for one account at a time."
-                )
-            )
         # sudo: the caller may sync these accounts (checked above); writes as Settings
         partners = self.sudo()
         partners._crm_sync_lock()
         partners._crm_sync_company_check_partners(existing_company_id)
         if existing_company_id:
             # sudo: checked free to link in _crm_sync_company_check_partners
-            company = self.env["res.company"].sudo().browse(int(existing_company_id))
+            company = self.env["res.company"].sudo().browse(existing_company_id)
             partners._crm_sync_company_link(company)
             return company.ids
         names = [company_name.strip()] if company_name else partners.mapped("name")
@@ -262,6 +251,31 @@ class ResPartner(models.Model):
         if self:
             self.check_access("write")
 
+    def _crm_sync_company_check_params(self, existing_company_id, company_name):
+        """The parameters of :meth:`crm_sync_company`, checked: ``(company id or
+        False, name or None)``."""
+        existing_company_id = self._crm_sync_check_id_param(
+            existing_company_id, "existing_company_id"
+        )
+        if company_name is not None and not isinstance(company_name, str | bool):
+            raise UserError(self.env._("The company name must be a text."))
+        company_name = company_name or None
+        if existing_company_id and company_name:
+            raise UserError(
+                self.env._(
+                    "Choose either an existing company to link or a new company "
+                    "name, not both."
+                )
+            )
+        if (existing_company_id or company_name) and len(self) > 1:
+            raise UserError(
+                self.env._(
+                    "Linking to an existing company or choosing a company name "
+                    "works for one account at a time."
+                )
+            )
+        return existing_company_id, company_name
+
     def _crm_sync_lock(self):
         """Lock the partners' rows (Sync Company, Sync User) so that a
         concurrent sync fails cleanly instead of waiting."""
@@ -297,7 +311,7 @@ class ResPartner(models.Model):
         Company = self.env["res.company"].sudo().with_context(active_test=False)
         existing = Company.browse()
         if existing_company_id:
-            existing = Company.browse(int(existing_company_id)).exists()
+            existing = Company.browse(existing_company_id).exists()
             if not existing:
                 raise UserError(self.env._("The company to link no longer exists."))
             account = self._crm_sync_company_account(existing)
@@ -385,7 +399,7 @@ class ResPartner(models.Model):
         if self.company_id:
             # The account stays a shared partner, visible from every company.
             values["company_id"] = False
-        self.write(values)
+        self._crm_sync_link_context().write(values)
         self._crm_sync_company_post_note(
             self.env._(
                 "Linked to the existing company %(company)s by Sync Company.",
@@ -435,7 +449,7 @@ class ResPartner(models.Model):
             if partner.company_id:
                 # The account stays a shared partner, visible from every company.
                 values["company_id"] = False
-            partner.write(values)
+            partner._crm_sync_link_context().write(values)
             partner._crm_sync_company_post_note(
                 self.env._(
                     "Company %(company)s created by Sync Company.",
@@ -445,7 +459,7 @@ class ResPartner(models.Model):
         return companies
 
     def _crm_sync_company_post_note(self, body):
+        # A log, not a posted message: it needs no author e-mail address (a
+        # manager without one could not sync otherwise) and notifies nobody.
         self.ensure_one()
-        self.message_post(
-            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
-        )
+        self._message_log(body=body)

@@ -44,19 +44,6 @@ class ResPartner(models.Model):
     # SYNC USER (a person contact -> its res.users)
     # ------------------------------------------------------------------
 
-    @api.constrains("crm_sync_user_id")
-    def _check_crm_sync_user_id_writer(self):
-        """The field is read-only in the UI; this also stops a direct write (RPC,
-        import) of a link by someone who may not run Sync User."""
-        if (
-            self.filtered("crm_sync_user_id")
-            and not self.env.su
-            and not self.env.user.has_group("crm_sync.crm_sync_group_manager")
-        ):
-            raise AccessError(
-                self.env._("Only CRM Sync managers may sync contacts with users.")
-            )
-
     @api.constrains("crm_sync_user_id", "is_company")
     def _check_crm_sync_user_id(self):
         """A synced contact is a person, its synced user is its only user (archived
@@ -145,19 +132,45 @@ class ResPartner(models.Model):
         ``internal`` is set.
 
         :param internal: create internal users instead of portal users (plain
-            "Internal User" rights only, see ``_crm_sync_user_check_access``)
+            "Internal User" rights only; the caller needs user administration,
+            see ``_crm_sync_user_check_access``)
         :param existing_user_id: id of an existing ``res.users`` to link the
             (single) contact to instead of creating a user; it must be one of the
             users matching the contact (same login, same email, or already the
-            contact's user), archived users included
+            contact's user), archived users included; a user whose partner is
+            another contact needs user administration
         :param send_invitation: queue the invitation email for the new users
         :return: list of ``res.users`` ids, in the order of ``self``
         :raise AccessError: the caller may not sync users (of that kind)
         :raise UserError: bad input; nothing is written
         """
         self._crm_sync_user_check_access(internal=internal)
+        existing_user_id = self._crm_sync_user_check_params(
+            existing_user_id, internal, send_invitation
+        )
         if not self:
             return []
+        # sudo: the caller may sync these contacts (checked above)
+        partners = self.sudo()
+        partners._crm_sync_lock()
+        partners.invalidate_recordset(["crm_sync_user_id", "email", "user_ids"])
+        existing_user = partners._crm_sync_user_check(existing_user_id)
+        self._crm_sync_user_check_link_rights(existing_user)
+        with self.env.cr.savepoint():
+            if existing_user:
+                users = self._crm_sync_user_link(existing_user)
+            else:
+                users = self._crm_sync_user_create(internal=internal)
+                if send_invitation:
+                    self._crm_sync_user_send_invitation(users)
+        return users.ids
+
+    def _crm_sync_user_check_params(self, existing_user_id, internal, send_invitation):
+        """The parameters of :meth:`crm_sync_user`, checked: the id of the user
+        to link (False: create users)."""
+        existing_user_id = self._crm_sync_check_id_param(
+            existing_user_id, "existing_user_id"
+        )
         if existing_user_id and len(self) > 1:
             raise UserError(
                 self.env._("Linking an existing user works for one contact at a time.")
@@ -169,19 +182,7 @@ class ResPartner(models.Model):
                     "an existing user is linked as it is."
                 )
             )
-        # sudo: the caller may sync these contacts (checked above)
-        partners = self.sudo()
-        partners._crm_sync_lock()
-        partners.invalidate_recordset(["crm_sync_user_id", "email", "user_ids"])
-        existing_user = partners._crm_sync_user_check(existing_user_id)
-        with self.env.cr.savepoint():
-            if existing_user:
-                users = self._crm_sync_user_link(existing_user)
-            else:
-                users = self._crm_sync_user_create(internal=internal)
-                if send_invitation:
-                    self._crm_sync_user_send_invitation(users)
-        return users.ids
+        return existing_user_id
 
     def action_crm_sync_user(self):
         """Header button: open the confirmation window."""
@@ -227,9 +228,10 @@ class ResPartner(models.Model):
         - A CRM Sync Manager may give a contact a *portal* user: it opens the
           customer portal (the contact's own documents) to that person, as
           Contacts > Grant portal access does.
-        - An *internal* user is created only when the manager asks for it
-          (``internal=True``). It gets the plain "Internal User" level
-          (``base.group_user`` and what it implies) and nothing more: no
+        - An *internal* user (``internal=True``) is an employee login and a
+          paid seat: it needs the right to create users, as Odoo reserves it
+          to Administration / Access Rights. It gets the plain "Internal User"
+          level (``base.group_user`` and what it implies) and nothing more: no
           administration or settings rights, no application rights that the
           default user template would add. A user administrator grants more
           afterwards in Settings > Users, as for any new employee.
@@ -243,8 +245,22 @@ class ResPartner(models.Model):
                     "Only CRM Sync managers may sync contacts with users (Sync User)."
                 )
             )
+        if internal and not self._crm_sync_user_is_user_admin():
+            raise AccessError(
+                self.env._(
+                    "An internal user is an employee login: creating one needs the "
+                    "right to create users (Settings / Access Rights). Create a "
+                    "portal user, or ask a user administrator."
+                )
+            )
         if self:
             self.check_access("write")
+
+    @api.model
+    def _crm_sync_user_is_user_admin(self):
+        """Whether the caller may administrate users, as Odoo checks it: the
+        right to create ``res.users`` (Administration / Access Rights)."""
+        return self.env.su or self.env["res.users"].has_access("create")
 
     def _crm_sync_user_login(self):
         """The login the contact's user gets: its normalised email (False if none)."""
@@ -328,9 +344,7 @@ class ResPartner(models.Model):
             )
         matches = self._crm_sync_user_matches()
         if existing_user_id:
-            return self._crm_sync_user_check_link(
-                int(existing_user_id), matches[self.id]
-            )
+            return self._crm_sync_user_check_link(existing_user_id, matches[self.id])
         for partner in self:
             if matches[partner.id]:
                 raise UserError(
@@ -384,6 +398,21 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _crm_sync_user_check_link_rights(self, user):
+        """Linking ``user``, whose partner is another contact, needs user
+        administration: checked with the caller's rights (not as superuser)."""
+        if user and user.partner_id != self and not self._crm_sync_user_is_user_admin():
+            raise AccessError(
+                self.env._(
+                    "The user %(user)s belongs to another contact: linking it to "
+                    "%(contact)s needs the right to create users (Settings / "
+                    "Access Rights).",
+                    # sudo: the user name for the message only
+                    user=user.sudo().display_name,
+                    contact=self.display_name,
+                )
+            )
+
     def _crm_sync_user_check_link(self, user_id, matches):
         """``user_id`` may be linked to the contact ``self``: it matches it, it is
         free, and the contact has no other user."""
@@ -431,7 +460,7 @@ class ResPartner(models.Model):
 
     def _crm_sync_user_link(self, user):
         self.ensure_one()
-        self.write({"crm_sync_user_id": user.id})
+        self._crm_sync_link_context().write({"crm_sync_user_id": user.id})
         if user.active:
             body = self.env._(
                 "Synced with the existing user %(user)s (Sync User).",
@@ -492,7 +521,7 @@ class ResPartner(models.Model):
             # As superuser: once the partner has an internal user, Odoo asks for
             # the right to modify users to write it (the caller's rights on the
             # contact were checked first).
-            partner.sudo().write({"crm_sync_user_id": user.id})
+            partner.sudo()._crm_sync_link_context().write({"crm_sync_user_id": user.id})
             kind = (
                 self.env._("internal user") if internal else self.env._("portal user")
             )
@@ -552,7 +581,7 @@ class ResPartner(models.Model):
             )
 
     def _crm_sync_user_post_note(self, body):
+        # A log, not a posted message: it needs no author e-mail address (a
+        # manager without one could not sync otherwise) and notifies nobody.
         self.ensure_one()
-        self.message_post(
-            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
-        )
+        self._message_log(body=body)

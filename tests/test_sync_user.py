@@ -168,14 +168,18 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
             self.env["res.config.settings"].with_user(user).has_access("create")
         )
 
-    def test_manager_creates_internal_user(self):
+    def test_manager_internal_refused(self):
+        """Issue 9, section 4: an internal user needs user-administration rights."""
+        self._assert_refused(AccessError, "Access Rights", internal=True)
+
+    def test_user_admin_creates_internal_user(self):
         # The default user template carries application manager rights (sales
         # administrator...); Sync User does not hand them out.
         template = self.env.ref("base.default_user")
         template.groups_id = [
             Command.link(self.env.ref("sales_team.group_sale_manager").id)
         ]
-        user_ids = self.contact.with_user(self.user_sales_manager).crm_sync_user(
+        user_ids = self.contact.with_user(self.user_admin_settings).crm_sync_user(
             internal=True
         )
         user = self.env["res.users"].browse(user_ids)
@@ -286,7 +290,7 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
         )
         users_before = self.env["res.users"].with_context(active_test=False)
         users_before = users_before.search_count([])
-        ids = self.contact.with_user(self.user_sales_manager).crm_sync_user(
+        ids = self.contact.with_user(self.user_admin_settings).crm_sync_user(
             existing_user_id=other.id
         )
         self.assertEqual(ids, other.ids)
@@ -302,7 +306,7 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
             {"name": "Jens Twin", "email": "jens.jensen@example.com"}
         )
         with self.assertRaisesRegex(UserError, "already synced with .*Jens Jensen"):
-            twin.with_user(self.user_sales_manager).crm_sync_user(
+            twin.with_user(self.user_admin_settings).crm_sync_user(
                 existing_user_id=other.id
             )
 
@@ -314,7 +318,7 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
             groups="base.group_portal",
         )
         other.active = False
-        self.contact.with_user(self.user_sales_manager).crm_sync_user(
+        self.contact.with_user(self.user_admin_settings).crm_sync_user(
             existing_user_id=other.id
         )
         self.assertEqual(self.contact.crm_sync_user_id, other)
@@ -408,8 +412,8 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
         wizard.action_confirm()
         self.assertTrue(self.contact.crm_sync_user_id._is_portal())
 
-    def test_wizard_internal_as_manager(self):
-        form = self._wizard_form(self.contact, self.user_sales_manager)
+    def test_wizard_internal_as_user_admin(self):
+        form = self._wizard_form(self.contact, self.user_admin_settings)
         form.user_type = "internal"
         form.send_invitation = False
         form.save().action_confirm()
@@ -432,7 +436,7 @@ class TestSyncUser(CrmSyncCommon, SyncUserMixin):
             name="Jens Other",
             groups="base.group_portal",
         )
-        form = self._wizard_form(self.contact, self.user_sales_manager)
+        form = self._wizard_form(self.contact, self.user_admin_settings)
         self.assertEqual(form.email_state, "exist")
         self.assertFalse(form.can_create)
         self.assertEqual(form.resolution, "link")
@@ -594,7 +598,7 @@ class TestSyncUserHttp(CrmSyncHttpCommon, SyncUserMixin):
 
     def test_rpc_internal_and_invitation(self):
         user_ids = self.rpc(
-            self.user_sales_manager,
+            self.user_admin_settings,
             "res.partner",
             "crm_sync_user",
             [self.contact.id],
@@ -622,8 +626,18 @@ class TestSyncUserHttp(CrmSyncHttpCommon, SyncUserMixin):
                 [self.contact.id],
             )
         self.assertIn("Jens Other", caught.exception.faultString)
+        # the user's partner is not the contact: user administrators only
+        with mute_logger("odoo.http"), self.assertRaises(xmlrpc.client.Fault) as caught:
+            self.rpc(
+                self.user_sales_manager,
+                "res.partner",
+                "crm_sync_user",
+                [self.contact.id],
+                existing_user_id=other.id,
+            )
+        self.assertIn("Access Rights", caught.exception.faultString)
         user_ids = self.rpc(
-            self.user_sales_manager,
+            self.user_admin_settings,
             "res.partner",
             "crm_sync_user",
             [self.contact.id],
