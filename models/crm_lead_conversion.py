@@ -134,8 +134,12 @@ class CrmLead(models.Model):
         "auto" fails with a clear error when the match is ambiguous.
 
         :return: ``{str(lead_id): {"account_id", "contact_id", "deal_id",
-            "account_action", "contact_action"}}``, actions being "created",
-            "merged" or "none".
+            "account_action", "contact_action", "kept_on_lead",
+            "readonly_partner_ids"}}``, actions being "created", "merged" or
+            "none"; ``kept_on_lead`` lists what stayed on the lead ("notes",
+            "attachments") because the user may not write the partner it was
+            going to, the ids of the partners the user may only read (linked,
+            not updated) being ``readonly_partner_ids``.
         """
         return self._crm_sync_convert_each(options, {})
 
@@ -209,6 +213,12 @@ class CrmLead(models.Model):
     @api.model
     def _crm_sync_check_options(self, options):
         """Validate ``options`` and return them completed with defaults."""
+        if options not in (None, False) and not isinstance(options, dict):
+            raise UserError(
+                self.env._(
+                    "The conversion options must be a mapping of option to value."
+                )
+            )
         options = dict(options or {})
         unknown = set(options) - OPTION_KEYS
         if unknown:
@@ -227,15 +237,24 @@ class CrmLead(models.Model):
             options.get("attachments_target"), options["create_deal"]
         )
         options["deal_values"] = self._crm_sync_check_deal_values(
-            dict(options.get("deal_values") or {}), options["create_deal"]
+            options.get("deal_values") or {}, options["create_deal"]
         )
-        owner_id = options.get("owner_id") or False
+        options["owner_id"] = self._crm_sync_check_owner(options.get("owner_id"))
+        return options
+
+    @api.model
+    def _crm_sync_check_owner(self, owner_id):
+        """The ``owner_id`` option: a user id, or False (each lead's salesperson)."""
+        owner_id = owner_id or False
+        if owner_id and (
+            not isinstance(owner_id, int) or isinstance(owner_id, bool) or owner_id < 0
+        ):
+            raise UserError(self.env._("The salesperson must be given by its user id."))
         if owner_id and not self.env["res.users"].browse(owner_id).exists():
             raise UserError(
                 self.env._("The salesperson %(id)s does not exist.", id=owner_id)
             )
-        options["owner_id"] = owner_id
-        return options
+        return owner_id
 
     @api.model
     def _crm_sync_check_partner_options(self, options):
@@ -281,7 +300,17 @@ class CrmLead(models.Model):
 
     @api.model
     def _crm_sync_check_deal_values(self, deal_values, create_deal):
-        """Deal values are stored lead fields the conversion does not set itself."""
+        """Deal values are stored lead fields the conversion does not set itself.
+
+        :return: a copy of ``deal_values``
+        """
+        if not isinstance(deal_values, dict):
+            raise UserError(
+                self.env._("The deal values must be a mapping of field to value.")
+            )
+        deal_values = dict(deal_values)
+        if not isinstance(deal_values.get("name") or "", str):
+            raise UserError(self.env._("The deal name must be a text."))
         if deal_values and not create_deal:
             raise UserError(self.env._("Deal values are given but no deal is created."))
         bad = [

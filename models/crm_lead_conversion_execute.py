@@ -128,9 +128,12 @@ class CrmLead(models.Model):
         self._crm_sync_link_converted(
             self._crm_sync_lead_links(plans, options, batch["lines"])
         )
-        # 5. notes, attachments
+        # 5. notes, attachments: only to partners the user may write
+        for plan in plans:
+            plan["kept_on_lead"] = []
         self._crm_sync_move_notes(plans, options)
         self._crm_sync_move_attachments(plans, options)
+        self._crm_sync_log_kept_on_lead(plans)
         return self._crm_sync_execution_result(plans, options)
 
     @api.model
@@ -203,7 +206,9 @@ class CrmLead(models.Model):
     @api.model
     def _crm_sync_merge_existing(self, plans, batch):
         """Link the existing accounts and contacts of ``plans`` and fill their
-        empty fields (those the user may write)."""
+        empty fields (those the user may write, listed in ``plan["readonly"]``
+        otherwise). An archived partner (chosen explicitly) is linked as it
+        is: never reactivated, filled or moved under an account."""
         writable_ids = self._crm_sync_writable_partner_ids(plans)
         for plan in plans:
             lead = plan["lead"]
@@ -217,6 +222,10 @@ class CrmLead(models.Model):
                 plan[role] = ("merged", partner)
                 plan.setdefault("readonly", [])
                 writable = partner.id in writable_ids
+                if not writable:
+                    plan["readonly"].append(partner.id)
+                if not writable or not partner.active:
+                    continue
                 extra = {}
                 if role == "contact":
                     extra = lead._crm_sync_parent_values(partner, plan, writable)
@@ -313,6 +322,8 @@ class CrmLead(models.Model):
                 "deal_id": plan["lead"].id if options["create_deal"] else False,
                 "account_action": account_action if account else "none",
                 "contact_action": contact_action,
+                "kept_on_lead": sorted(plan.get("kept_on_lead", [])),
+                "readonly_partner_ids": sorted(set(plan.get("readonly", []))),
             }
         return result
 
@@ -321,8 +332,9 @@ class CrmLead(models.Model):
     ):
         """Fill the empty fields of an existing ``partner`` from this lead.
 
-        A partner the user may only read is linked but not updated. Archived
-        partners are reactivated.
+        A partner the user may only read is linked but not updated. An
+        archived partner is never reactivated (``_crm_sync_merge_existing``
+        links it as it is).
 
         :param bool writable: whether the user may write ``partner`` (checked
             here when not given)
@@ -331,13 +343,12 @@ class CrmLead(models.Model):
         if writable is None:
             writable = partner.has_access("write")
         if not writable:
-            plan["readonly"].append(partner.id)
+            if partner.id not in plan["readonly"]:
+                plan["readonly"].append(partner.id)
             return
         vals = self._crm_sync_mapped(usage, lines, target=partner, only_empty=True)
         filled = list(vals)
         vals.update(extra)
-        if not partner.active:
-            vals["active"] = True
         if tags:
             vals["category_id"] = tags
         if not vals:

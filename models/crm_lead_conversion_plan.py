@@ -172,10 +172,8 @@ class CrmLead(models.Model):
         if not suggestion.contact_id:
             return ("new", Partner)
         what = self.env._("contact")
-        return (
-            "existing",
-            self._crm_sync_plan_existing(Partner, suggestion.contact_id, what),
-        )
+        contact = self._crm_sync_plan_existing(Partner, suggestion.contact_id, what)
+        return ("existing", self._crm_sync_automatic(contact, what))
 
     def _crm_sync_plan_contact_account(self, account_opt, contact):
         """An existing ``contact`` that already has an account keeps it."""
@@ -199,11 +197,26 @@ class CrmLead(models.Model):
             raise self._crm_sync_ambiguous_error(Partner, match, self.env._("accounts"))
         if match:
             what = self.env._("account")
-            return (
-                "existing",
-                self._crm_sync_plan_existing(Partner, match.partner_id, what),
-            )
+            account = self._crm_sync_plan_existing(Partner, match.partner_id, what)
+            return ("existing", self._crm_sync_automatic(account, what))
         return ("new", Partner) if self.partner_name else ("none", Partner)
+
+    def _crm_sync_automatic(self, partner, what):
+        """``partner`` (a ``what``), found by the duplicate rules for this lead:
+        never an archived one (it is offered; the user chooses it explicitly,
+        and the mass conversion skips the lead with this reason)."""
+        if not partner.active:
+            raise UserError(
+                self.env._(
+                    "Lead %(lead)s: the matching %(what)s %(name)s is archived. "
+                    "Choose it explicitly in the Convert window (it stays "
+                    "archived) or create a new one.",
+                    lead=self.display_name,
+                    what=what,
+                    name=partner.display_name,
+                )
+            )
+        return partner
 
     def _crm_sync_plan_existing(self, Partner, partner_id, what):
         """The existing partner ``partner_id`` (a ``what``) the user may read."""

@@ -162,7 +162,8 @@ class ResPartner(models.Model):
     @api.model
     def _crm_sync_match_candidates(self, keys_by_item, specs):
         """One query: the partners any item of the batch may match, as
-        ``utils.dedup.Partner`` rows (archived partners included).
+        ``utils.dedup.Partner`` rows (archived partners included, never our
+        own: see :meth:`_crm_sync_own_partner_ids`).
 
         :param dict keys_by_item: ``{item: utils.dedup.LeadKeys}``
         """
@@ -173,6 +174,7 @@ class ResPartner(models.Model):
             spec["field"]: spec for usage in specs for spec in specs[usage]
         }
         partners = self._crm_sync_fetch_candidates(searched, unique_fields)
+        partners = partners._crm_sync_without_own_partners()
         region = self._crm_sync_main_region()
         return [
             partner._crm_sync_candidate_row(unique_fields, region)
@@ -261,9 +263,52 @@ class ResPartner(models.Model):
             unique=unique,
         )
 
+    def _crm_sync_without_own_partners(self):
+        """These partners, without those automatic matching must never pick
+        (:meth:`_crm_sync_own_partner_ids`)."""
+        own_ids = self._crm_sync_own_partner_ids(self.ids)
+        return self.filtered(lambda partner: partner.id not in own_ids)
+
+    @api.model
+    def _crm_sync_own_partner_ids(self, partner_ids):
+        """Of ``partner_ids``, the partners automatic matching must never pick:
+        our companies' partners and everything under their commercial entity,
+        and the partners of internal users, archived users included.
+
+        Automatic matching (lead conversion, outside sources) merges data into
+        the partner it picks: our own company and our employees are never
+        customers to update. One query whatever the number of partners.
+
+        :return: set of ids
+        """
+        if not partner_ids:
+            return set()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.company"].flush_model(["partner_id"])
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id FROM res_partner p
+                 WHERE p.id IN %(ids)s
+                   AND (EXISTS (SELECT 1 FROM res_company c
+                                  JOIN res_partner cp ON cp.id = c.partner_id
+                                 WHERE cp.id = p.id
+                                    OR cp.commercial_partner_id = p.id
+                                    OR cp.commercial_partner_id
+                                       = p.commercial_partner_id)
+                        OR EXISTS (SELECT 1 FROM res_users u
+                                    WHERE u.partner_id = p.id
+                                      AND u.share IS NOT TRUE))
+                """,
+                ids=tuple(partner_ids),
+            )
+        )
+        return {row[0] for row in rows}
+
     @api.model
     def _crm_sync_accounts_by_name(self, name_keys):
-        """Readable company partners by normalised name.
+        """Readable company partners by normalised name (never our own).
 
         Exact match on the indexed ``crm_sync_name_key`` (trimmed, case- and
         accent-insensitive), never a substring search.
@@ -276,7 +321,7 @@ class ResPartner(models.Model):
             return {}
         partners = self.search(
             [("is_company", "=", True), ("crm_sync_name_key", "in", list(keys))]
-        )
+        )._crm_sync_without_own_partners()
         result = {}
         for partner in partners:
             key = partner.crm_sync_name_key
@@ -285,7 +330,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_sync_accounts_by_domain(self, domains):
-        """Readable company partners whose website or email domain is one given.
+        """Readable company partners whose website or email domain is one given
+        (never our own).
 
         Exact match on the indexed ``crm_sync_website_key`` and
         ``crm_sync_email_domain_key``, never a substring search.
@@ -302,7 +348,7 @@ class ResPartner(models.Model):
                 ("crm_sync_website_key", "in", domains),
                 ("crm_sync_email_domain_key", "in", domains),
             ]
-        )
+        )._crm_sync_without_own_partners()
         result = {}
         for partner in partners:
             for key in {

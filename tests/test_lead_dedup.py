@@ -307,7 +307,9 @@ class TestLeadDedup(CrmSyncCommon, LeadConvertMixin):
         )
         self.assertEqual(res[str(lead.id)]["contact_id"], twins[1].id)
 
-    def test_archived_partner_found_and_reactivated(self):
+    def test_archived_partner_found_not_reactivated(self):
+        """Issue 9, section 5: archived partners are offered, never taken or
+        reactivated automatically."""
         contact = self.env["res.partner"].create(
             {"name": "Old Charles", "email": "charles.s@zylker.com", "active": False}
         )
@@ -315,8 +317,11 @@ class TestLeadDedup(CrmSyncCommon, LeadConvertMixin):
         dups = self._dups(lead)
         self.assertEqual(dups["contacts"][0]["id"], contact.id)
         self.assertFalse(dups["contacts"][0]["active"])
-        lead.with_user(self.user_salesman).crm_sync_convert({})
-        self.assertTrue(contact.active)
+        with self.assertRaisesRegex(UserError, "is archived"):
+            lead.with_user(self.user_salesman).crm_sync_convert({})
+        lead.with_user(self.user_salesman).crm_sync_convert({"contact": contact.id})
+        self.assertEqual(lead.partner_id, contact)
+        self.assertFalse(contact.active)
 
     def test_no_substring_matching(self):
         """odoo#55174, #135793, OCA/crm#444: no ilike on names."""

@@ -198,7 +198,7 @@ class CrmLeadConvertLine(models.TransientModel):
                     )
                 elif not partners.active:
                     reason = _(
-                        "%(reason)s (archived: it will be reactivated)",
+                        "%(reason)s (archived: it stays archived)",
                         reason=reason,
                     )
                 vals[f"{role}_reason"] = reason
