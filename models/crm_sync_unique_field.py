@@ -2,12 +2,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The "unique" fields of contacts and accounts checked first by lead conversion."""
 
+import logging
+import threading
+
+import psycopg2
+from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.sql_db import db_connect
 from odoo.tools import SQL
 from odoo.tools.sql import make_index_name
 
 from ..utils.dedup import PARTNER_MATCH_KEYS
+
+_logger = logging.getLogger(__name__)
 
 #: unique field usage -> field mapping usage that feeds it from the lead
 USAGE_TO_MAPPING = {"contact": "lead_contact", "account": "lead_account"}
@@ -28,6 +37,20 @@ def text_key_sql(column):
     :param SQL column: the column, possibly qualified with its table alias
     """
     return SQL("lower(btrim(regexp_replace(%s, '\\s+', ' ', 'g')))", column)
+
+
+def _build_concurrently(dbname, statements):
+    """Run ``CREATE INDEX CONCURRENTLY`` statements on an autocommit connection
+    (they cannot run in a transaction)."""
+    cr = db_connect(dbname).cursor()
+    try:
+        cr.connection.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
+        for statement in statements:
+            cr.execute(statement)
+    except psycopg2.Error:
+        _logger.exception("crm_sync: a unique field index could not be built")
+    finally:
+        cr.close()
 
 
 class CrmSyncUniqueField(models.Model):
@@ -79,8 +102,16 @@ class CrmSyncUniqueField(models.Model):
     ]
 
     def init(self):
-        # on install/update: index the custom fields configured already
-        self.sudo().with_context(active_test=False).search([])._crm_sync_index()
+        # On install/update: index the custom fields configured already, in
+        # this transaction (a module update holds its locks anyway).
+        # sudo: every unique field is indexed, whoever updates the module
+        records = self.sudo().with_context(active_test=False).search([])
+        for record, invalid in records._crm_sync_missing_indexes():
+            for statement in record._crm_sync_index_sql(invalid, concurrently=False):
+                self.env.cr.execute(statement)
+            _logger.info(
+                "crm_sync: created the index %s", record._crm_sync_index_name()
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -111,24 +142,103 @@ class CrmSyncUniqueField(models.Model):
             and not field.translate
         )
 
-    def _crm_sync_index(self):
-        """Create the expression index on the match key of each custom text field.
+    def _crm_sync_index_name(self):
+        self.ensure_one()
+        return make_index_name("res_partner", f"crm_sync_{self.field_id.name}_key")
+
+    def _crm_sync_missing_indexes(self):
+        """The custom text fields among these whose match key index is missing,
+        or invalid (a concurrent build that was interrupted).
+
+        :return: list of ``(record, invalid)``
+        """
+        result = []
+        for record in self.filtered(lambda r: r._crm_sync_text_key_field()):
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT i.indisvalid FROM pg_class c"
+                    " JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = %s",
+                    record._crm_sync_index_name(),
+                )
+            )
+            if not rows or not rows[0][0]:
+                result.append((record, bool(rows)))
+        return result
+
+    def _crm_sync_index_sql(self, invalid, concurrently):
+        """The statements (re)building the expression index on the match key of
+        this custom text field (``invalid``: drop the broken one first).
 
         A hash index: equality only, which is all the matching needs, and no
         size limit on long values (a btree entry must fit in a third of a page).
         Dropping the column drops its index.
         """
-        cr = self.env.cr
-        for record in self.filtered(lambda r: r._crm_sync_text_key_field()):
-            fname = record.field_id.name
-            index_name = make_index_name("res_partner", f"crm_sync_{fname}_key")
-            cr.execute(
-                SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON res_partner USING hash (%s)",
-                    SQL.identifier(index_name),
-                    text_key_sql(SQL.identifier(fname)),
-                )
+        self.ensure_one()
+        name = SQL.identifier(self._crm_sync_index_name())
+        mode = SQL("CONCURRENTLY") if concurrently else SQL()
+        statements = [SQL("DROP INDEX %s IF EXISTS %s", mode, name)] if invalid else []
+        statements.append(
+            SQL(
+                "CREATE INDEX %s IF NOT EXISTS %s ON res_partner USING hash (%s)",
+                mode,
+                name,
+                text_key_sql(SQL.identifier(self.field_id.name)),
             )
+        )
+        return statements
+
+    def _crm_sync_index(self):
+        """Have the match key index of new custom text fields built by the cron.
+
+        Not here: a plain ``CREATE INDEX`` locks ``res_partner`` against writes
+        for the length of the build, and ``CREATE INDEX CONCURRENTLY`` cannot
+        run in a transaction. Matching works meanwhile, without the index.
+        """
+        if self._crm_sync_missing_indexes():
+            cron = self.env.ref(
+                "crm_sync.crm_sync_unique_field_index_cron", raise_if_not_found=False
+            )
+            if cron:
+                # sudo: triggering the index cron is what adding the field asks
+                cron.sudo()._trigger()
+
+    @api.model
+    def _cron_crm_sync_build_indexes(self):
+        """Build the missing match key indexes without blocking partner writes.
+
+        ``CREATE INDEX CONCURRENTLY`` runs on its own autocommit connection,
+        once this job's transaction is committed: it waits for every older
+        transaction to end, this cron's own ones included, so it starts from
+        a thread after the commit. An interrupted build leaves an invalid
+        index, rebuilt by the next run. Tests (one transaction, never
+        committed) build it in place.
+        """
+        # sudo: the cron indexes every unique field
+        records = self.sudo().with_context(active_test=False).search([])
+        missing = records._crm_sync_missing_indexes()
+        testing = getattr(threading.current_thread(), "testing", False)
+        statements = [
+            statement
+            for record, invalid in missing
+            for statement in record._crm_sync_index_sql(invalid, not testing)
+        ]
+        if testing:
+            for statement in statements:
+                self.env.cr.execute(statement)
+            return
+        if not statements:
+            return
+        dbname = self.env.cr.dbname
+
+        def start():
+            threading.Thread(
+                target=_build_concurrently,
+                args=(dbname, statements),
+                name="crm_sync.unique_field_index",
+                daemon=True,
+            ).start()
+
+        self.env.cr.postcommit.add(start)
 
     @api.depends("usage", "field_id")
     def _compute_source_field_id(self):
@@ -155,6 +265,14 @@ class CrmSyncUniqueField(models.Model):
     @api.constrains("field_id")
     def _check_field_id(self):
         for record in self:
+            if record.field_id.company_dependent:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s cannot be a unique field: its value depends on "
+                        "the company, and duplicates are searched across companies.",
+                        field=record.field_id.display_name,
+                    )
+                )
             if (
                 record.field_id.model != "res.partner"
                 or record.field_id.ttype not in MATCHABLE_TYPES

@@ -7,14 +7,17 @@ normalised name, phone or VAT column (``phone_sanitized`` only comes with
 ``sms``). Outside records (leads today, imported customers next) are matched
 against partners on these keys by equality, a batch at a time, so each key is
 a stored column with a btree index: lookups stay flat when the partner table
-grows. The callers build the keys of their records (``utils.normalize``) and
-call the model methods below; the matching rules are ``utils.dedup``.
+grows (keys are capped, see ``utils.normalize.MAX_KEY_LENGTH``; e-mails, which
+are Odoo's values, have a hash index). The callers build the keys of their
+records (``utils.normalize``) and call the model methods below; the matching
+rules are ``utils.dedup``.
 """
 
 from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import index_exists
 
 from ..utils import dedup
 from ..utils.account_suggestion import email_domain, website_domain
@@ -24,9 +27,8 @@ from ..utils.normalize import normalize, normalize_name, normalize_phone, normal
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # Inherited from mail.thread.blacklist without an index; crm does the same
-    # for crm.lead. Partial index: most partners without an e-mail stay out.
-    email_normalized = fields.Char(index="btree_not_null")
+    # ``email_normalized`` is inherited from mail.thread.blacklist without an
+    # index: init() adds a hash index (see there).
     crm_sync_name_key = fields.Char(
         string="Name Match Key",
         compute="_compute_crm_sync_match_keys",
@@ -76,6 +78,30 @@ class ResPartner(models.Model):
         copy=False,
         help="Technical: the domain of the normalised e-mail.",
     )
+
+    def init(self):
+        res = super().init()
+        # E-mail lookups are equality only: a hash index, which has no size
+        # limit (a btree entry must fit in a third of a page, and an e-mail is
+        # Odoo's value, not a key we can cap). Partial: partners without an
+        # e-mail stay out. Replaces the btree index of earlier versions.
+        self.env.cr.execute(
+            SQL(
+                "DROP INDEX IF EXISTS %s",
+                SQL.identifier("res_partner__email_normalized_index"),
+            )
+        )
+        name = "res_partner_crm_sync_email_normalized_hash"
+        if not index_exists(self.env.cr, name):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX %s ON %s USING hash (email_normalized)"
+                    " WHERE email_normalized IS NOT NULL",
+                    SQL.identifier(name),
+                    SQL.identifier(self._table),
+                )
+            )
+        return res
 
     # ------------------------------------------------------------------
     # DUPLICATE KEYS

@@ -29,9 +29,14 @@ class TestInstall(CrmSyncCommon):
             "res_partner_crm_sync_company_id_uniq",
             "res_partner_crm_sync_user_id_uniq",
             "res_partner_crm_sync_desync_index",
+            "res_partner_crm_sync_email_normalized_hash",
         ):
             with self.subTest(index=name):
                 self.assertTrue(index_exists(self.env.cr, name))
+        # the btree index of earlier versions is replaced by the hash index
+        self.assertFalse(
+            index_exists(self.env.cr, "res_partner__email_normalized_index")
+        )
 
 
 @tagged("post_install", "-at_install", "crm_sync")

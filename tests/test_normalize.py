@@ -1,6 +1,7 @@
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.crm_sync.utils import normalize as n
+from odoo.addons.crm_sync.utils.account_suggestion import email_domain, website_domain
 
 
 @tagged("post_install", "-at_install", "crm_sync", "lead_convert")
@@ -25,6 +26,16 @@ class TestNormalize(BaseCase):
         self.assertEqual(n.normalize_phone("12-34", None), "1234")
         self.assertIsNone(n.normalize_phone("", "BE"))
         self.assertIsNone(n.normalize_phone("ext.", "BE"))
+
+    def test_keys_capped(self):
+        """Keys are btree-indexed columns: a long value never breaks a write."""
+        self.assertEqual(len(n.normalize_phone("1" * 5000, "DK")), n.MAX_KEY_LENGTH)
+        self.assertEqual(len(n.normalize_name("Zylker " * 700)), n.MAX_KEY_LENGTH)
+        self.assertEqual(len(n.normalize_vat("X" * 4000)), n.MAX_KEY_LENGTH)
+        # no domain is longer than 253 characters: no key
+        self.assertEqual(website_domain("https://" + "w" * 3000 + ".example"), "")
+        self.assertEqual(email_domain("a@" + "d" * 300 + ".example"), "")
+        self.assertEqual(email_domain("a@zylker.com"), "zylker.com")
 
     def test_name(self):
         self.assertEqual(n.normalize_name("  Zylker   Inc. "), "zylker inc.")

@@ -18,6 +18,10 @@ __all__ = [
     "website_domain",
 ]
 
+#: A DNS name has at most 253 characters: anything longer is not a domain (and
+#: would not fit the btree index of the stored domain keys).
+MAX_DOMAIN_LENGTH = 253
+
 # Free mail providers: their domain says nothing about the sender's company.
 GENERIC_EMAIL_DOMAINS = frozenset(
     {
@@ -56,7 +60,8 @@ def email_domain(email):
     Accepts ``"Name <user@Example.COM>"`` forms; only the first address counts.
     """
     email = normalize_email(email)
-    return email.rsplit("@", 1)[1].strip(".") if email else ""
+    domain = email.rsplit("@", 1)[1].strip(".") if email else ""
+    return domain if len(domain) <= MAX_DOMAIN_LENGTH else ""
 
 
 def website_domain(website):
@@ -77,7 +82,7 @@ def website_domain(website):
     host = host.strip(".").lower()
     if host.startswith("www."):
         host = host[4:]
-    return host
+    return host if len(host) <= MAX_DOMAIN_LENGTH else ""
 
 
 def is_generic_domain(domain):

@@ -11,6 +11,13 @@ import unicodedata
 
 import phonenumbers
 
+#: Longest stored key. Keys are btree-indexed columns (``crm_sync_*_key``), and
+#: a btree entry must fit in a third of a page (~2,700 bytes): a 5,000-digit
+#: "phone" must not make a partner write fail. 200 characters (at most 800 bytes)
+#: is far beyond any real name, phone or tax ID; two values that differ only
+#: after it share a key, which only ever suggests a duplicate.
+MAX_KEY_LENGTH = 200
+
 _WHITESPACE_RE = re.compile(r"\s+")
 _EMAIL_RE = re.compile(r"[^\s<>\"',;]+@[^\s<>\"',;]+")
 _PHONE_JUNK_RE = re.compile(r"[^\d+]")
@@ -48,7 +55,8 @@ def normalize_phone(value, region=None):
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is not None and phonenumbers.is_possible_number(parsed):
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return e164[:MAX_KEY_LENGTH]
     digits = _PHONE_JUNK_RE.sub("", value)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
@@ -56,7 +64,7 @@ def normalize_phone(value, region=None):
     digits = digits.replace("+", "")
     if not digits:
         return None
-    return ("+" if plus else "") + digits
+    return (("+" if plus else "") + digits)[:MAX_KEY_LENGTH]
 
 
 def collapse_spaces(value):
@@ -75,7 +83,7 @@ def normalize_name(value):
     if not value or not isinstance(value, str):
         return None
     key = collapse_spaces(strip_accents(value)).casefold()
-    return key or None
+    return key[:MAX_KEY_LENGTH].rstrip() or None
 
 
 def normalize_vat(value):
@@ -88,7 +96,7 @@ def normalize_vat(value):
         return None
     key = _VAT_JUNK_RE.sub("", value).upper()
     key = _VAT_PREFIX_RE.sub("", key)
-    return key or None
+    return key[:MAX_KEY_LENGTH] or None
 
 
 def normalize_text(value):
