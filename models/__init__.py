@@ -23,3 +23,4 @@ from . import crm_sync_proposal_resolve
 from . import crm_sync_binding
 from . import crm_sync_push
 from . import res_config_settings
+from . import ir_config_parameter

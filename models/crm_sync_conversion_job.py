@@ -23,6 +23,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..utils.parameters import parse_int_parameter
+
 _logger = logging.getLogger(__name__)
 
 #: up to this many leads, a mass conversion runs at once (no background job)
@@ -154,18 +156,21 @@ class CrmSyncConversionJob(models.Model):
 
     @api.model
     def _crm_sync_sync_limit(self):
+        # sudo: a system parameter, read only
         value = (
             self.env["ir.config_parameter"]
             .sudo()
             .get_param("crm_sync.mass_convert_sync_limit", DEFAULT_SYNC_LIMIT)
         )
-        try:
-            return int(value)
-        except ValueError:
+        # Checked when stored (ir_config_parameter.py); a value stored before
+        # that check, or written in SQL, falls back to the default.
+        limit = parse_int_parameter(value)
+        if limit is None:
             _logger.warning(
-                "crm_sync.mass_convert_sync_limit is not a number: %r", value
+                "crm_sync.mass_convert_sync_limit is not a whole number: %r", value
             )
             return DEFAULT_SYNC_LIMIT
+        return limit
 
     @api.model
     def _crm_sync_check_job_options(self, Lead, options):

@@ -22,3 +22,4 @@ from . import test_sync_company
 from . import test_hardening_sync
 from . import test_hardening_convert
 from . import test_bad_input_http
+from . import test_parameters
