@@ -16,3 +16,4 @@ from . import test_field_mapping
 from . import test_sync_company
 from . import test_wizard_access
 from . import test_uninstall
+from . import test_portal_flow
