@@ -46,6 +46,7 @@
         "views/crm_sync_menus.xml",
     ],
     "demo": ["demo/crm_sync_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
             "crm_sync/static/src/scss/crm_lead_convert.scss",

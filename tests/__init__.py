@@ -23,3 +23,6 @@ from . import test_hardening_sync
 from . import test_hardening_convert
 from . import test_bad_input_http
 from . import test_parameters
+from . import test_wizard_access
+from . import test_uninstall
+from . import test_portal_flow

@@ -1,3 +1,4 @@
+from . import crm_sync_wizard_access
 from . import crm_lead_convert_contact
 from . import crm_lead_convert_mixin
 from . import crm_lead_convert

@@ -8,8 +8,9 @@ from ..utils import dedup
 
 class CrmLeadConvert(models.TransientModel):
     _name = "crm.lead.convert"
-    _inherit = "crm.lead.convert.mixin"
+    _inherit = ["crm.lead.convert.mixin", "crm.sync.wizard.access.mixin"]
     _description = "Convert Leads into Account, Contact and Deal"
+    _crm_sync_access_fields = {"lead_ids": "write"}
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", required=True)
     line_ids = fields.One2many(
@@ -115,13 +116,25 @@ class CrmLeadConvert(models.TransientModel):
 
 class CrmLeadConvertLine(models.TransientModel):
     _name = "crm.lead.convert.line"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Convert Leads: decisions for one lead"
+    _crm_sync_access_fields = {
+        "lead_id": "write",
+        "account_id": "read",
+        "account_candidate_ids": "read",
+        "contact_id": "read",
+        "contact_candidate_ids": "read",
+    }
 
     wizard_id = fields.Many2one("crm.lead.convert", required=True, ondelete="cascade")
     lead_id = fields.Many2one("crm.lead", string="Lead", required=True)
-    partner_name = fields.Char(related="lead_id.partner_name", string="Company")
-    contact_name = fields.Char(related="lead_id.contact_name")
-    email_from = fields.Char(related="lead_id.email_from", string="Email")
+    partner_name = fields.Char(
+        related="lead_id.partner_name", string="Company", related_sudo=False
+    )
+    contact_name = fields.Char(related="lead_id.contact_name", related_sudo=False)
+    email_from = fields.Char(
+        related="lead_id.email_from", string="Email", related_sudo=False
+    )
     account_action = fields.Selection(
         [
             ("existing", "Add to an existing account"),
@@ -167,7 +180,9 @@ class CrmLeadConvertLine(models.TransientModel):
     contact_reason = fields.Char(string="Why (Contact)")
     deal_name = fields.Char()
     expected_revenue = fields.Monetary(currency_field="company_currency")
-    company_currency = fields.Many2one(related="lead_id.company_currency")
+    company_currency = fields.Many2one(
+        related="lead_id.company_currency", related_sudo=False
+    )
 
     @api.model
     def _prepare_line(self, lead, suggestion):

@@ -15,7 +15,9 @@ class CrmLeadConvertContact(models.TransientModel):
     """
 
     _name = "crm.lead.convert.contact"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Convert Leads to Contacts"
+    _crm_sync_access_fields = {"lead_ids": "write", "account_id": "read"}
 
     lead_ids = fields.Many2many(
         "crm.lead",

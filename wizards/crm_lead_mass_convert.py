@@ -10,8 +10,10 @@ DEFAULT_DOMAIN = "[('type', '=', 'lead'), ('crm_sync_converted', '=', False)]"
 
 class CrmLeadMassConvert(models.TransientModel):
     _name = "crm.lead.mass.convert"
-    _inherit = "crm.lead.convert.mixin"
+    _inherit = ["crm.lead.convert.mixin", "crm.sync.wizard.access.mixin"]
     _description = "Mass Convert Leads"
+    # The job converts (and checks write access) lead by lead, later.
+    _crm_sync_access_fields = {"lead_ids": "read"}
 
     mode = fields.Selection(
         [("selection", "Selected leads"), ("criteria", "Leads matching criteria")],

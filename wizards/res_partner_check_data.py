@@ -13,7 +13,9 @@ from odoo.exceptions import UserError
 
 class ResPartnerCheckData(models.TransientModel):
     _name = "res.partner.check.data"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Check Contact Data"
+    _crm_sync_access_fields = {"partner_ids": "read"}
 
     partner_ids = fields.Many2many("res.partner", string="Contacts", readonly=True)
     is_multi_partner = fields.Boolean(compute="_compute_is_multi_partner")
@@ -110,7 +112,9 @@ class ResPartnerCheckData(models.TransientModel):
 
 class ResPartnerCheckDataLine(models.TransientModel):
     _name = "res.partner.check.data.line"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Check Contact Data Line"
+    _crm_sync_access_fields = {"proposal_id": "read"}
     _order = "partner_id, field_id, id"
 
     wizard_id = fields.Many2one(
@@ -120,23 +124,35 @@ class ResPartnerCheckDataLine(models.TransientModel):
         "crm.sync.proposal", required=True, ondelete="cascade", readonly=True
     )
     partner_id = fields.Many2one(
-        related="proposal_id.partner_id", store=True, string="Contact"
+        related="proposal_id.partner_id",
+        store=True,
+        string="Contact",
+        related_sudo=False,
     )
     field_id = fields.Many2one(
-        related="proposal_id.field_id", store=True, string="Field Definition"
+        related="proposal_id.field_id",
+        store=True,
+        string="Field Definition",
+        related_sudo=False,
     )
-    field_label = fields.Char(related="proposal_id.field_label", string="Field")
-    field_name = fields.Char(related="proposal_id.field_name")
-    field_type = fields.Selection(related="proposal_id.field_type")
+    field_label = fields.Char(
+        related="proposal_id.field_label", string="Field", related_sudo=False
+    )
+    field_name = fields.Char(related="proposal_id.field_name", related_sudo=False)
+    field_type = fields.Selection(related="proposal_id.field_type", related_sudo=False)
     current_value_display = fields.Char(
-        related="proposal_id.current_value_display", string="Current Value"
+        related="proposal_id.current_value_display",
+        string="Current Value",
+        related_sudo=False,
     )
     value_display = fields.Char(
-        related="proposal_id.value_display", string="Proposed Value"
+        related="proposal_id.value_display", string="Proposed Value", related_sudo=False
     )
-    is_stale = fields.Boolean(related="proposal_id.is_stale")
-    source_display = fields.Char(related="proposal_id.source_display", string="Source")
-    proposed_on = fields.Datetime(related="proposal_id.proposed_on")
+    is_stale = fields.Boolean(related="proposal_id.is_stale", related_sudo=False)
+    source_display = fields.Char(
+        related="proposal_id.source_display", string="Source", related_sudo=False
+    )
+    proposed_on = fields.Datetime(related="proposal_id.proposed_on", related_sudo=False)
     decision = fields.Selection(
         [("keep", "Keep"), ("accept", "Accept"), ("value", "New Value")],
         help="Keep the CRM value, accept the proposed value, or type a new value. "

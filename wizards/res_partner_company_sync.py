@@ -6,7 +6,9 @@ from odoo.exceptions import UserError
 
 class ResPartnerCompanySync(models.TransientModel):
     _name = "res.partner.company.sync"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Sync Company Confirmation"
+    _crm_sync_access_fields = {"partner_id": "write"}
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -47,7 +49,10 @@ class ResPartnerCompanySync(models.TransientModel):
     def _compute_clash(self):
         Partner = self.env["res.partner"]
         for wizard in self:
-            clash = Partner._crm_sync_company_find_clash(wizard.partner_id.name)
+            # Computed as superuser (companies the user may not read), but only
+            # for an account the user may still read.
+            name = wizard.partner_id.sudo(False)._filtered_access("read").name
+            clash = Partner._crm_sync_company_find_clash(name)
             account = Partner._crm_sync_company_account(clash) if clash else Partner
             wizard.clash_company_id = clash
             wizard.clash_company_account_id = account

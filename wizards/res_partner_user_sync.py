@@ -6,7 +6,9 @@ from odoo.exceptions import UserError
 
 class ResPartnerUserSync(models.TransientModel):
     _name = "res.partner.user.sync"
+    _inherit = "crm.sync.wizard.access.mixin"
     _description = "Sync User Confirmation"
+    _crm_sync_access_fields = {"partner_id": "write"}
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -16,7 +18,7 @@ class ResPartnerUserSync(models.TransientModel):
         ondelete="cascade",
         domain=[("is_company", "=", False)],
     )
-    email = fields.Char(related="partner_id.email")
+    email = fields.Char(related="partner_id.email", related_sudo=False)
     login = fields.Char(
         compute="_compute_matches",
         compute_sudo=True,
@@ -71,7 +73,9 @@ class ResPartnerUserSync(models.TransientModel):
     @api.depends("partner_id", "partner_id.email")
     def _compute_matches(self):
         for wizard in self:
-            partner = wizard.partner_id
+            # Computed as superuser (users the user may not read), but only for a
+            # contact the user may still read.
+            partner = wizard.partner_id.sudo(False)._filtered_access("read").sudo()
             if not partner:
                 wizard.update(
                     {
