@@ -410,25 +410,7 @@ class CrmSyncProposal(models.Model):
                 )
             ) from None
         if field.type == "many2one" and value:
-            record = self.env[field.comodel_name].browse(value)
-            if not record.sudo().exists():
-                raise ValidationError(
-                    self.env._(
-                        "The record %(id)s does not exist for the field %(field)s.",
-                        id=value,
-                        field=field._description_string(self.env),
-                    )
-                )
-            # Nobody proposes (nor learns the name of) a record they cannot read.
-            if not self.env.su and not record.has_access("read"):
-                raise AccessError(
-                    self.env._(
-                        "You are not allowed to choose the record %(id)s for the "
-                        "field %(field)s.",
-                        id=value,
-                        field=field._description_string(self.env),
-                    )
-                )
+            self._check_choosable_record(field, value)
         if field.type == "char" and value and field.size and len(value) > field.size:
             raise ValidationError(
                 self.env._(
@@ -449,6 +431,30 @@ class CrmSyncProposal(models.Model):
                 )
             )
         return value
+
+    @api.model
+    def _check_choosable_record(self, field, record_id):
+        """The record ``record_id`` of ``field``'s comodel exists and the user
+        may read it: nobody proposes (nor learns the name of) another one."""
+        record = self.env[field.comodel_name].browse(record_id)
+        # sudo: existence only; whether the user may read it is checked next
+        if not record.sudo().exists():
+            raise ValidationError(
+                self.env._(
+                    "The record %(id)s does not exist for the field %(field)s.",
+                    id=record_id,
+                    field=field._description_string(self.env),
+                )
+            )
+        if not self.env.su and not record.has_access("read"):
+            raise AccessError(
+                self.env._(
+                    "You are not allowed to choose the record %(id)s for the "
+                    "field %(field)s.",
+                    id=record_id,
+                    field=field._description_string(self.env),
+                )
+            )
 
     # ------------------------------------------------------------------
     # FLAGS

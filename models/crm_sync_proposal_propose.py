@@ -138,12 +138,34 @@ class CrmSyncProposal(models.Model):
         field_ids, coerced = self._propose_check_values(values_by_partner)
         source_domain = self._source_domain(source_model, source_res_id, source_label)
         last = self._last_of_source(source_domain, partners, field_ids)
+        source_vals = {
+            "source_model": source_model,
+            "source_res_id": source_res_id,
+            "source_label": source_label,
+        }
+        vals_list = self._propose_vals_list(
+            values_by_partner, field_ids, coerced, last, source_vals
+        )
+        self._propose_drop_replaced(values_by_partner, field_ids, last)
+        if not vals_list:
+            return self.browse()
+        # Nobody but superuser creates proposals (no create access right): every
+        # check above is this method's, so the bookkeeping is forced here.
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            vals.update(state="pending", proposed_by_id=self.env.uid, proposed_on=now)
+        return self._create_pending(vals_list).with_env(self.env)
+
+    @api.model
+    def _propose_vals_list(self, values_by_partner, field_ids, coerced, last, source):
+        """Values of the proposals to create: what differs from the CRM value
+        after normalisation and was not kept before from this source."""
         vals_list = []
-        for partner in partners:
+        for partner, values in values_by_partner.items():
             # sudo: compare with the CRM value, which is stored, not returned
             partner_sudo = partner.sudo()
             region = partner_sudo._crm_sync_desync_region()
-            for fname in values_by_partner[partner]:
+            for fname in values:
                 field = partner._fields[fname]
                 value = coerced[partner, fname]
                 current = self._partner_typed_value(partner_sudo, field)
@@ -156,15 +178,17 @@ class CrmSyncProposal(models.Model):
                     {
                         "partner_id": partner.id,
                         "field_id": field_ids[fname],
-                        "source_model": source_model,
-                        "source_res_id": source_res_id,
-                        "source_label": source_label,
+                        **source,
                         **self._typed_value_vals(field, value, "value"),
                         **self._typed_value_vals(field, current, "old_value"),
                     }
                 )
-        # A newer proposal of the same source replaces its older pending one, also
-        # when the source now agrees with the CRM (then nothing is left to check).
+        return vals_list
+
+    @api.model
+    def _propose_drop_replaced(self, values_by_partner, field_ids, last):
+        """A newer proposal of the same source replaces its older pending one,
+        also when the source now agrees with the CRM (nothing left to check)."""
         proposed_keys = {
             (partner.id, field_ids[fname])
             for partner, values in values_by_partner.items()
@@ -176,14 +200,6 @@ class CrmSyncProposal(models.Model):
             for key, proposal in last.items()
             if proposal.state == "pending" and key in proposed_keys
         ).unlink()
-        if not vals_list:
-            return self.browse()
-        # Nobody but superuser creates proposals (no create access right): every
-        # check above is this method's, so the bookkeeping is forced here.
-        now = fields.Datetime.now()
-        for vals in vals_list:
-            vals.update(state="pending", proposed_by_id=self.env.uid, proposed_on=now)
-        return self._create_pending(vals_list).with_env(self.env)
 
     # ------------------------------------------------------------------
     # Concurrent proposals of one source
