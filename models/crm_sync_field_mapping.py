@@ -1,6 +1,6 @@
 """Configurable, type-checked field mappings (the "advanced synchronisation")."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import plaintext2html
 
@@ -171,7 +171,7 @@ class CrmSyncFieldMapping(models.Model):
             source_model, target_model = USAGE_MODELS[mapping.usage]
             if mapping.source_field_id.model != source_model:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The source field %(field)s must belong to %(model)s.",
                         field=mapping.source_field_id.display_name,
                         model=source_model,
@@ -179,7 +179,7 @@ class CrmSyncFieldMapping(models.Model):
                 )
             if mapping.target_field_id.model != target_model:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The target field %(field)s must belong to %(model)s.",
                         field=mapping.target_field_id.display_name,
                         model=target_model,
@@ -203,7 +203,7 @@ class CrmSyncFieldMapping(models.Model):
                 )
                 if twin:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "The target field %(field)s is already mapped for this "
                             "usage.",
                             field=mapping.target_field_id.field_description,
@@ -215,10 +215,10 @@ class CrmSyncFieldMapping(models.Model):
         self.ensure_one()
         src = self.source_field_id.sudo()
         dst = self.target_field_id.sudo()
-        # (labels built outside _(): babel cannot extract a call holding f-strings)
+        # (labels built outside self.env._(): babel cannot extract f-strings)
         src_label = f"{src.field_description} [{src.name}]"
         dst_label = f"{dst.field_description} [{dst.name}]"
-        header = _(
+        header = self.env._(
             "%(src_field)s (%(src_type)s) cannot be mapped to %(dst_field)s "
             "(%(dst_type)s): ",
             src_field=src_label,
@@ -229,32 +229,32 @@ class CrmSyncFieldMapping(models.Model):
         params = problem.params
         code = problem.code
         if code == "readonly_target":
-            reason = _("the target field is read-only or not stored.")
+            reason = self.env._("the target field is read-only or not stored.")
         elif code == "unsupported_type":
-            reason = _(
+            reason = self.env._(
                 "fields of type %(ttype)s cannot be mapped.", ttype=params["ttype"]
             )
         elif code == "type_mismatch":
-            reason = _(
+            reason = self.env._(
                 "the types differ and %(src_type)s does not widen safely to "
                 "%(dst_type)s.",
                 src_type=params["source"],
                 dst_type=params["target"],
             )
         elif code == "relation_mismatch":
-            reason = _(
+            reason = self.env._(
                 "they point to different models (%(src_model)s, %(dst_model)s).",
                 src_model=params["source"],
                 dst_model=params["target"],
             )
         elif code == "selection_values":
-            reason = _(
+            reason = self.env._(
                 "the target does not accept the values %(values)s.",
                 values=", ".join(params["values"]),
             )
         elif code == "size":
-            source_size = params["source"] or _("unlimited")
-            reason = _(
+            source_size = params["source"] or self.env._("unlimited")
+            reason = self.env._(
                 "the target holds at most %(dst_size)s characters, the source "
                 "%(src_size)s.",
                 dst_size=params["target"],

@@ -1,6 +1,6 @@
 """Companies created by Sync Company."""
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import ValidationError
 
 
@@ -26,7 +26,7 @@ class ResCompany(models.Model):
             )
             if others:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(partner)s is already the partner of the company %(company)s;"
                         " a partner represents one company only.",
                         partner=company.partner_id.display_name,

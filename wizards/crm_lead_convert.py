@@ -1,6 +1,6 @@
 """The Convert window: one line per lead, every decision pre-filled and explained."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..utils import dedup
@@ -79,7 +79,7 @@ class CrmLeadConvert(models.TransientModel):
         """Convert every lead as decided, in one batch; all or nothing."""
         self.ensure_one()
         if not self.line_ids:
-            raise UserError(_("There is no lead to convert."))
+            raise UserError(self.env._("There is no lead to convert."))
         options = self._crm_sync_window_options(self.owner_id.id)
         if self.create_deal:
             options["deal_values"] = self._crm_sync_window_deal_values()
@@ -106,7 +106,7 @@ class CrmLeadConvert(models.TransientModel):
             }
         return {
             "type": "ir.actions.act_window",
-            "name": _("Converted Contacts"),
+            "name": self.env._("Converted Contacts"),
             "res_model": "res.partner",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
@@ -206,25 +206,27 @@ class CrmLeadConvertLine(models.TransientModel):
                 vals[f"{role}_candidate_ids"] = [fields.Command.set(match.ids)]
                 reason = self.env["res.partner"]._crm_sync_rule_label(match)
                 if match.ambiguous:
-                    reason = _(
+                    reason = self.env._(
                         "%(reason)s: %(count)s matches, choose one",
                         reason=reason,
                         count=len(match.ids),
                     )
                 elif not partners.active:
-                    reason = _(
+                    reason = self.env._(
                         "%(reason)s (archived: it stays archived)",
                         reason=reason,
                     )
                 vals[f"{role}_reason"] = reason
             elif role == "account":
                 vals["account_reason"] = (
-                    _("No matching account: a new one is created")
+                    self.env._("No matching account: a new one is created")
                     if suggestion.account == dedup.NEW
-                    else _("The lead has no company name")
+                    else self.env._("The lead has no company name")
                 )
             else:
-                vals["contact_reason"] = _("No matching contact: a new one is created")
+                vals["contact_reason"] = self.env._(
+                    "No matching contact: a new one is created"
+                )
         return vals
 
     def _crm_sync_decision(self):
@@ -235,7 +237,9 @@ class CrmLeadConvertLine(models.TransientModel):
         if self.account_action == "existing":
             if not self.account_id:
                 raise UserError(
-                    _("Lead %(lead)s: choose the existing account.", lead=lead_label)
+                    self.env._(
+                        "Lead %(lead)s: choose the existing account.", lead=lead_label
+                    )
                 )
             account = self.account_id.id
         else:
@@ -243,7 +247,9 @@ class CrmLeadConvertLine(models.TransientModel):
         if self.contact_action == "existing":
             if not self.contact_id:
                 raise UserError(
-                    _("Lead %(lead)s: choose the existing contact.", lead=lead_label)
+                    self.env._(
+                        "Lead %(lead)s: choose the existing contact.", lead=lead_label
+                    )
                 )
             contact = self.contact_id.id
         else:

@@ -1,7 +1,7 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class CrmLeadConvertContact(models.TransientModel):
@@ -76,7 +76,7 @@ class CrmLeadConvertContact(models.TransientModel):
                 account, reason = suggestions[wizard.lead_ids.id]
             elif len(accounts) == 1 and next(iter(accounts)):
                 account = next(iter(accounts))
-                reason = _(
+                reason = self.env._(
                     "The %(count)s leads point to this account.",
                     count=len(wizard.lead_ids),
                 )
@@ -103,7 +103,7 @@ class CrmLeadConvertContact(models.TransientModel):
             }
         return {
             "type": "ir.actions.act_window",
-            "name": _("Contacts"),
+            "name": self.env._("Contacts"),
             "res_model": "res.partner",
             "domain": [("id", "in", contact_ids)],
             "views": [(False, "list"), (False, "form")],

@@ -2,7 +2,7 @@
 
 import ast
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 DEFAULT_DOMAIN = "[('type', '=', 'lead'), ('crm_sync_converted', '=', False)]"
@@ -70,10 +70,12 @@ class CrmLeadMassConvert(models.TransientModel):
             domain = ast.literal_eval(self.domain or "[]")
         except (ValueError, SyntaxError) as error:
             raise UserError(
-                _("The criteria are not a valid domain: %(error)s", error=error)
+                self.env._(
+                    "The criteria are not a valid domain: %(error)s", error=error
+                )
             ) from error
         if not isinstance(domain, list):
-            raise UserError(_("The criteria must be a list of conditions."))
+            raise UserError(self.env._("The criteria must be a list of conditions."))
         return domain
 
     @api.depends("mode", "lead_ids", "domain")
@@ -110,7 +112,7 @@ class CrmLeadMassConvert(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Lead Conversion"),
+            "name": self.env._("Lead Conversion"),
             "res_model": "crm.sync.conversion.job",
             "res_id": job_id,
             "view_mode": "form",

@@ -1,6 +1,6 @@
 """Confirmation window of Sync Company (account -> company)."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -74,12 +74,14 @@ class ResPartnerCompanySync(models.TransientModel):
         partner = self.partner_id
         if self.clash_company_id and not self.resolution:
             raise UserError(
-                _("Choose whether to link the account or to create a new company.")
+                self.env._(
+                    "Choose whether to link the account or to create a new company."
+                )
             )
         if self.clash_company_id and self.resolution == "link":
             if not self.can_link:
                 raise UserError(
-                    _(
+                    self.env._(
                         "The company %(company)s is already synced with another "
                         "account.",
                         company=self.clash_company_id.display_name,
@@ -88,7 +90,9 @@ class ResPartnerCompanySync(models.TransientModel):
             partner.crm_sync_company(existing_company_id=self.clash_company_id.id)
         elif self.clash_company_id:
             if not (self.company_name or "").strip():
-                raise UserError(_("Enter a distinct name for the new company."))
+                raise UserError(
+                    self.env._("Enter a distinct name for the new company.")
+                )
             partner.crm_sync_company(company_name=self.company_name)
         else:
             partner.crm_sync_company()

@@ -1,6 +1,6 @@
 """Confirmation window of Sync User (person contact -> res.users)."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -120,7 +120,7 @@ class ResPartnerUserSync(models.TransientModel):
         partner = self.partner_id
         if self.resolution == "link":
             if not self.existing_user_id:
-                raise UserError(_("Choose the existing user to link."))
+                raise UserError(self.env._("Choose the existing user to link."))
             partner.crm_sync_user(existing_user_id=self.existing_user_id.id)
         else:
             partner.crm_sync_user(
