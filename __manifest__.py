@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "CRM Sync",
-    "summary": "Keep accounts, contacts, leads, companies, users, accounting and "
-    "address books consistent inside Odoo CRM",
+    "summary": "Accounts to companies, contacts to users, lead conversion with "
+    "duplicate detection, and review of values proposed by outside sources",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-sync/crm_sync",

@@ -1,4 +1,6 @@
-"""A "Closed" lost reason: close leads without converting them (brief)."""
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A "Closed" lost reason: close leads without converting them."""
 
 from odoo import fields, models
 

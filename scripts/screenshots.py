@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Take the README screenshots from a real (headless) Chromium against a running Odoo.
 
     make run                      # in one terminal

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import test_install
 from . import test_convert_contact
 from . import test_sync_user

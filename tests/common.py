@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Shared fixtures for the crm_sync tests.
 
 ``CrmSyncCommon`` gives every test class the same cast of users:

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.crm_sync.utils.field_compat import incompatibility, is_empty

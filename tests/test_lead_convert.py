@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Lead conversion into account + contact + optional deal (ORM level, as a salesman)."""
 
 import base64
@@ -207,7 +209,7 @@ class TestLeadConvert(CrmSyncCommon, LeadConvertMixin):
         self.assertNotIn("Job Position", note.body)
 
     def test_readonly_partner_linked_not_updated(self):
-        """Brief, note 3: a read-only matched contact is linked, not updated."""
+        """A read-only matched contact is linked, not updated."""
         contact = self.env["res.partner"].create(
             {"name": "Read Only", "email": "charles.s@zylker.example"}
         )

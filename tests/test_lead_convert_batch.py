@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Lead conversion in batches: the Convert window converts every line in one
 batch, account suggestions use indexed domain keys, the mass window sets deal
 name, revenue and team, linking a contact to an account keeps its address, and

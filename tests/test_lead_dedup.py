@@ -1,6 +1,8 @@
-"""The brief's duplicate-detection scenario tables, one test each.
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The duplicate-detection scenario tables (docs/FIELD_MAPPING.md), one test each.
 
-Unique fields as in the brief: an "SSN" on contacts and a "LinkedIn ID" on
+Unique fields as in those tables: an "SSN" on contacts and a "LinkedIn ID" on
 accounts (custom ``x_`` fields, mapped from the lead). System fields: the lead
 "Charles Stone", company "Zylker Inc.", e-mail charles.s@zylker.com.
 """
@@ -20,7 +22,7 @@ class TestLeadDedup(CrmSyncCommon, LeadConvertMixin):
     def setUpClass(cls):
         super().setUpClass()
         cls._lead_convert_setup()
-        # the default unique field (account Tax ID) is not part of the brief's tables
+        # the default unique field (account Tax ID) is not part of those tables
         cls.env.ref("crm_sync.crm_sync_unique_field_account_vat").active = False
         Fields = cls.env["ir.model.fields"]
         model_lead = cls.env.ref("crm.model_crm_lead")

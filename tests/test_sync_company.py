@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from unittest.mock import patch
 from xmlrpc.client import Fault
 
@@ -162,7 +164,7 @@ class TestSyncCompany(SyncCompanyMixin, CrmSyncCommon):
         )
 
     def test_custom_field_mapped(self):
-        """The brief's advanced synchronisation: a custom field reaches the company."""
+        """Advanced synchronisation: a custom field reaches the company."""
         IrField = self.env["ir.model.fields"]
         for model in ("res.partner", "res.company"):
             IrField.create(

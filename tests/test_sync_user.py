@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Sync User: a person contact becomes (or is linked to) a res.users."""
 
 import xmlrpc.client

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Which account (company partner) a lead most likely belongs to.
 
 Pure Python: never imports odoo. The ORM side (``crm.lead.convert.contact``)

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Duplicate detection for lead conversion: the ordered cascade (pure Python).
 
 Rules, tried in this order; the first rule that finds anything decides:

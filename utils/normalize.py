@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Normalised match keys for duplicate detection (pure Python, no Odoo import).
 
 Every function returns either a non-empty ``str`` key or ``None`` when the value

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Pure rules behind "Sync User" (contact -> res.users); no Odoo import.
 
 A contact may become a user only when no existing user could be the same person.

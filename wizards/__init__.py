@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import crm_sync_wizard_access
 from . import crm_lead_convert_contact
 from . import crm_lead_convert_mixin

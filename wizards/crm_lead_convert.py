@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The Convert window: one line per lead, every decision pre-filled and explained."""
 
 from odoo import api, fields, models

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Mass conversion window: a selection of leads, or criteria with a preview count."""
 
 import ast
