@@ -16,6 +16,8 @@ Passwords equal logins, so XML-RPC tests can authenticate as any of them
 (see ``CrmSyncRpcMixin.rpc``).
 """
 
+import re
+
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
 
@@ -83,6 +85,27 @@ class CrmSyncHttpCommon(HttpCase, CrmSyncUsersMixin, CrmSyncRpcMixin):
     def setUpClass(cls):
         super().setUpClass()
         cls._crm_sync_setup_users()
+
+    def _portal_post(self, path="/my/account", **changes):
+        """Submit the portal details form as the portal user: its current data
+        plus ``changes``, to ``path`` (the form's own URL, or with a redirect)."""
+        self.authenticate(self.user_portal.login, self.user_portal.login)
+        page = self.url_open("/my/account")
+        self.assertEqual(page.status_code, 200)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        partner = self.user_portal.partner_id
+        data = {
+            "csrf_token": csrf,
+            "name": partner.name,
+            "email": partner.email,
+            "phone": partner.phone,
+            "street": partner.street,
+            "city": partner.city,
+            "zipcode": partner.zip,
+            "country_id": str(partner.country_id.id),
+            **changes,
+        }
+        return self.url_open(path, data=data)
 
 
 class LeadConvertMixin:

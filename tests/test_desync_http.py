@@ -1,6 +1,5 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import re
 from xmlrpc.client import Fault
 
 from odoo.tests import tagged
@@ -26,26 +25,6 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
                 "country_id": cls.denmark.id,
             }
         )
-
-    def _portal_post(self, **changes):
-        """Submit /my/account as the portal user: current data plus ``changes``."""
-        self.authenticate(self.user_portal.login, self.user_portal.login)
-        page = self.url_open("/my/account")
-        self.assertEqual(page.status_code, 200)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        partner = self.user_portal.partner_id
-        data = {
-            "csrf_token": csrf,
-            "name": partner.name,
-            "email": partner.email,
-            "phone": partner.phone,
-            "street": partner.street,
-            "city": partner.city,
-            "zipcode": partner.zip,
-            "country_id": str(partner.country_id.id),
-            **changes,
-        }
-        return self.url_open("/my/account", data=data)
 
     def test_portal_updates_become_proposals(self):
         partner = self.user_portal.partner_id

@@ -7,8 +7,6 @@ portal home, or the page asked for with ``redirect``), and is told there which
 changes await review; the details page says so too.
 """
 
-import re
-
 from odoo.tests import tagged
 
 from odoo.addons.base.tests.common import HttpCaseWithUserPortal
@@ -33,26 +31,6 @@ class TestPortalFlow(CrmSyncHttpCommon):
                 "country_id": cls.denmark.id,
             }
         )
-
-    def _portal_post(self, path="/my/account", **changes):
-        """Submit the details form as the portal user: current data plus ``changes``."""
-        self.authenticate(self.user_portal.login, self.user_portal.login)
-        page = self.url_open("/my/account")
-        self.assertEqual(page.status_code, 200)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        partner = self.user_portal.partner_id
-        data = {
-            "csrf_token": csrf,
-            "name": partner.name,
-            "email": partner.email,
-            "phone": partner.phone,
-            "street": partner.street,
-            "city": partner.city,
-            "zipcode": partner.zip,
-            "country_id": str(partner.country_id.id),
-            **changes,
-        }
-        return self.url_open(path, data=data)
 
     def test_save_lands_on_the_portal_home_with_the_notice(self):
         partner = self.user_portal.partner_id
