@@ -3,6 +3,7 @@
 from lxml import etree
 
 from odoo.tools import SQL, file_open
+from odoo.tools.sql import drop_index
 
 from . import models
 from . import wizards
@@ -33,8 +34,9 @@ def _shipped_values(xmlid, path, fnames):
 
 def _drop_partner_key_indexes(env):
     """Drop the indexes crm_sync made on res_partner by hand: the match keys of
-    custom unique fields (``crm.sync.unique.field._crm_sync_index``) are on
-    columns that stay, so nothing else would drop them. The indexes of
+    custom unique fields (``crm.sync.unique.field._crm_sync_index``) and the
+    e-mail lookup index are on columns that stay, so nothing else would drop
+    them. The indexes of
     crm_sync's own columns go with the columns anyway."""
     env.cr.execute(
         SQL(
@@ -43,8 +45,11 @@ def _drop_partner_key_indexes(env):
             r"res\_partner\_\_crm\_sync\_%",
         )
     )
-    for (name,) in env.cr.fetchall():
-        env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+    names = [name for (name,) in env.cr.fetchall()]
+    # the e-mail lookup index (res_partner_match.py) is on mail's column
+    names.append("res_partner_crm_sync_email_normalized_hash")
+    for name in names:
+        drop_index(env.cr, name, "res_partner")
 
 
 def uninstall_hook(env):

@@ -6,11 +6,10 @@ import logging
 import threading
 
 import psycopg2
-from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.sql_db import db_connect
+from odoo.sql_db import connection_info_for
 from odoo.tools import SQL
 from odoo.tools.sql import make_index_name
 
@@ -39,18 +38,35 @@ def text_key_sql(column):
     return SQL("lower(btrim(regexp_replace(%s, '\\s+', ' ', 'g')))", column)
 
 
+#: advisory lock key: one index builder per database at a time
+BUILD_LOCK_KEY = 7263001
+
+
 def _build_concurrently(dbname, statements):
-    """Run ``CREATE INDEX CONCURRENTLY`` statements on an autocommit connection
-    (they cannot run in a transaction)."""
-    cr = db_connect(dbname).cursor()
+    """Run ``CREATE INDEX CONCURRENTLY`` statements on a private autocommit
+    connection (they cannot run in a transaction).
+
+    Private, not one of Odoo's pooled connections: a cron worker serving
+    several databases closes the pool of a database after its jobs
+    (``close_db``), which would abort a build in progress. One builder at a
+    time (an advisory lock), and one failing statement does not stop the
+    others.
+    """
+    _dbname, params = connection_info_for(dbname)
+    cnx = psycopg2.connect(**params)
+    cnx.autocommit = True
     try:
-        cr.connection.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
-        for statement in statements:
-            cr.execute(statement)
-    except psycopg2.Error:
-        _logger.exception("crm_sync: a unique field index could not be built")
+        with cnx.cursor() as cr:
+            cr.execute("SELECT pg_try_advisory_lock(%s)", (BUILD_LOCK_KEY,))
+            if not cr.fetchone()[0]:
+                return  # another builder runs: the next cron run checks again
+            for statement in statements:
+                try:
+                    cr.execute(statement.code, statement.params)
+                except psycopg2.Error:
+                    _logger.exception("crm_sync: a unique field index was not built")
     finally:
-        cr.close()
+        cnx.close()
 
 
 class CrmSyncUniqueField(models.Model):
@@ -144,25 +160,40 @@ class CrmSyncUniqueField(models.Model):
 
     def _crm_sync_index_name(self):
         self.ensure_one()
-        return make_index_name("res_partner", f"crm_sync_{self.field_id.name}_key")
+        column = f"crm_sync_{self.field_id.name}_key"
+        if column in self.env["res.partner"]._fields:
+            # the name Odoo gives the index of that field: never take it
+            column += "_uf"
+        return make_index_name("res_partner", column)
 
     def _crm_sync_missing_indexes(self):
         """The custom text fields among these whose match key index is missing,
-        or invalid (a concurrent build that was interrupted).
+        or invalid (a concurrent build that was interrupted), in one query. An
+        index being built right now is neither: it is left to its builder.
 
         :return: list of ``(record, invalid)``
         """
-        result = []
-        for record in self.filtered(lambda r: r._crm_sync_text_key_field()):
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT i.indisvalid FROM pg_class c"
-                    " JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = %s",
-                    record._crm_sync_index_name(),
-                )
+        records = self.filtered(lambda r: r._crm_sync_text_key_field())
+        if not records:
+            return []
+        names = {record: record._crm_sync_index_name() for record in records}
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT c.relname, i.indisvalid, EXISTS ("
+                "  SELECT 1 FROM pg_stat_progress_create_index p"
+                "  WHERE p.index_relid = c.oid)"
+                " FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid"
+                " WHERE c.relname IN %s",
+                tuple(names.values()),
             )
-            if not rows or not rows[0][0]:
-                result.append((record, bool(rows)))
+        )
+        state = {name: (valid, building) for name, valid, building in rows}
+        result = []
+        for record, name in names.items():
+            if name not in state:
+                result.append((record, False))
+            elif not state[name][0] and not state[name][1]:
+                result.append((record, True))
         return result
 
     def _crm_sync_index_sql(self, invalid, concurrently):

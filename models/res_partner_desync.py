@@ -14,8 +14,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
-from odoo.tools.sql import index_exists
+from odoo.tools.sql import create_index
 
 # What a portal user may change on their own partner (the /my/account form).
 PORTAL_FIELDS = (
@@ -65,16 +64,13 @@ class ResPartner(models.Model):
         # Partial index for the "Desynchronized" filter: few rows among many, in the
         # default order of res.partner, so that the first page and the count both
         # read the index only (see bench/bench_desync.py).
-        name = "res_partner_crm_sync_desync_index"
-        if not index_exists(self.env.cr, name):
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX %s ON %s (complete_name, id DESC)"
-                    " WHERE crm_sync_desync",
-                    SQL.identifier(name),
-                    SQL.identifier(self._table),
-                )
-            )
+        create_index(
+            self.env.cr,
+            "res_partner_crm_sync_desync_index",
+            self._table,
+            ["complete_name", "id DESC"],
+            where="crm_sync_desync",
+        )
         return res
 
     # ------------------------------------------------------------------

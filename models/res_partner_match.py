@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.sql import index_exists
+from odoo.tools.sql import create_index, drop_index
 
 from ..utils import dedup
 from ..utils.account_suggestion import email_domain, website_domain
@@ -85,22 +85,15 @@ class ResPartner(models.Model):
         # limit (a btree entry must fit in a third of a page, and an e-mail is
         # Odoo's value, not a key we can cap). Partial: partners without an
         # e-mail stay out. Replaces the btree index of earlier versions.
-        self.env.cr.execute(
-            SQL(
-                "DROP INDEX IF EXISTS %s",
-                SQL.identifier("res_partner__email_normalized_index"),
-            )
+        drop_index(self.env.cr, "res_partner__email_normalized_index", self._table)
+        create_index(
+            self.env.cr,
+            "res_partner_crm_sync_email_normalized_hash",
+            self._table,
+            ["email_normalized"],
+            method="hash",
+            where="email_normalized IS NOT NULL",
         )
-        name = "res_partner_crm_sync_email_normalized_hash"
-        if not index_exists(self.env.cr, name):
-            self.env.cr.execute(
-                SQL(
-                    "CREATE INDEX %s ON %s USING hash (email_normalized)"
-                    " WHERE email_normalized IS NOT NULL",
-                    SQL.identifier(name),
-                    SQL.identifier(self._table),
-                )
-            )
         return res
 
     # ------------------------------------------------------------------

@@ -394,18 +394,23 @@ class ResPartner(models.Model):
             seen[key] = partner
 
     def _crm_sync_company_link(self, company):
+        self._crm_sync_company_set_link(
+            company,
+            self.env._(
+                "Linked to the existing company %(company)s by Sync Company.",
+                company=company.display_name,
+            ),
+        )
+
+    def _crm_sync_company_set_link(self, company, note):
+        """Link the account ``self`` to ``company`` and say so in its chatter."""
         self.ensure_one()
         values = {"crm_sync_company_id": company.id}
         if self.company_id:
             # The account stays a shared partner, visible from every company.
             values["company_id"] = False
         self._crm_sync_link_context().write(values)
-        self._crm_sync_company_post_note(
-            self.env._(
-                "Linked to the existing company %(company)s by Sync Company.",
-                company=company.display_name,
-            )
-        )
+        self._crm_sync_company_post_note(note)
 
     def _crm_sync_company_prepare_values(self, name):
         """Values of the new ``res.company`` for the account ``self``.
@@ -445,16 +450,12 @@ class ResPartner(models.Model):
                 )
             ) from exc
         for partner, company in zip(self, companies, strict=True):
-            values = {"crm_sync_company_id": company.id}
-            if partner.company_id:
-                # The account stays a shared partner, visible from every company.
-                values["company_id"] = False
-            partner._crm_sync_link_context().write(values)
-            partner._crm_sync_company_post_note(
+            partner._crm_sync_company_set_link(
+                company,
                 self.env._(
                     "Company %(company)s created by Sync Company.",
                     company=company.display_name,
-                )
+                ),
             )
         return companies
 

@@ -52,6 +52,10 @@ class TestUninstall(TransactionCase):
         uninstall_hook(self.env)
         after = self._partner_indexes()
         self.assertNotIn(name, after)
+        self.assertIn("res_partner_crm_sync_email_normalized_hash", before)
+        self.assertNotIn(
+            "res_partner_crm_sync_email_normalized_hash", after, "on mail's column"
+        )
         self.assertEqual(
             {i for i in before - after if "crm_sync" not in i}, set(), "others kept"
         )
