@@ -310,12 +310,9 @@ class ResPartner(models.Model):
                 """
                 SELECT p.id FROM res_partner p
                  WHERE p.id IN %(ids)s
-                   AND (EXISTS (SELECT 1 FROM res_company c
-                                  JOIN res_partner cp ON cp.id = c.partner_id
-                                 WHERE cp.id = p.id
-                                    OR cp.commercial_partner_id = p.id
-                                    OR cp.commercial_partner_id
-                                       = p.commercial_partner_id)
+                   AND (p.commercial_partner_id IN (
+                            SELECT cp.commercial_partner_id FROM res_company c
+                              JOIN res_partner cp ON cp.id = c.partner_id)
                         OR EXISTS (SELECT 1 FROM res_users u
                                     WHERE u.partner_id = p.id
                                       AND u.share IS NOT TRUE))

@@ -346,24 +346,36 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _crm_sync_company_find_clash(self, name):
-        """The company whose normalised name equals ``name``'s, archived included."""
-        key = normalize_name(name)
-        if not key:
-            return self.env["res.company"]
+    def _crm_sync_company_names(self):
+        """``{normalised name: company}`` of every company, archived included."""
         companies = (
             # sudo: a name clash counts whether the user sees the company or not
             self.env["res.company"].sudo().with_context(active_test=False).search([])
         )
-        return companies.filtered(lambda c: normalize_name(c.name) == key)[:1]
+        names = {}
+        for company in companies:
+            names.setdefault(normalize_name(company.name), company)
+        return names
+
+    @api.model
+    def _crm_sync_company_find_clash(self, name, names=None):
+        """The company whose normalised name equals ``name``'s, archived included.
+
+        :param dict names: :meth:`_crm_sync_company_names`, when checking many
+        """
+        key = normalize_name(name)
+        if names is None:
+            names = self._crm_sync_company_names()
+        return (key and names.get(key)) or self.env["res.company"]
 
     def _crm_sync_company_check_names(self, names, explicit=False):
         seen = {}
+        companies = self._crm_sync_company_names()
         for partner, name in zip(self, names, strict=True):
             key = normalize_name(name)
             if not key:
                 raise UserError(self.env._("The company name cannot be empty."))
-            clash = self._crm_sync_company_find_clash(name)
+            clash = self._crm_sync_company_find_clash(name, companies)
             if clash and explicit:
                 raise UserError(
                     self.env._(
