@@ -18,14 +18,8 @@ everyone: only ``_crm_sync_create_job`` creates them, after its checks, and a
 run checks the user, the options and the leads again.
 """
 
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-from ..utils.parameters import parse_int_parameter
-
-_logger = logging.getLogger(__name__)
 
 #: up to this many leads, a mass conversion runs at once (no background job)
 DEFAULT_SYNC_LIMIT = 200
@@ -156,21 +150,9 @@ class CrmSyncConversionJob(models.Model):
 
     @api.model
     def _crm_sync_sync_limit(self):
-        # sudo: a system parameter, read only
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_sync.mass_convert_sync_limit", DEFAULT_SYNC_LIMIT)
+        return self.env["ir.config_parameter"]._crm_sync_get_int(
+            "crm_sync.mass_convert_sync_limit", DEFAULT_SYNC_LIMIT
         )
-        # Checked when stored (ir_config_parameter.py); a value stored before
-        # that check, or written in SQL, falls back to the default.
-        limit = parse_int_parameter(value)
-        if limit is None:
-            _logger.warning(
-                "crm_sync.mass_convert_sync_limit is not a whole number: %r", value
-            )
-            return DEFAULT_SYNC_LIMIT
-        return limit
 
     @api.model
     def _crm_sync_check_job_options(self, Lead, options):

@@ -504,16 +504,10 @@ class CrmSyncJobMixin(models.AbstractModel):
 
     @api.model
     def _crm_sync_job_time_budget(self):
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_sync.job_time_budget", DEFAULT_TIME_BUDGET)
+        """Seconds a cron call works before handing over (a whole number)."""
+        return self.env["ir.config_parameter"]._crm_sync_get_int(
+            "crm_sync.job_time_budget", DEFAULT_TIME_BUDGET
         )
-        try:
-            return max(float(value), 1.0)
-        except ValueError:
-            _logger.warning("crm_sync.job_time_budget is not a number: %r", value)
-            return DEFAULT_TIME_BUDGET
 
     # ------------------------------------------------------------
     # ACTIONS (buttons and XML-RPC)

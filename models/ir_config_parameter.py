@@ -4,14 +4,19 @@
 typo in Settings > Technical > System Parameters must not break every mass
 conversion later."""
 
+import logging
+
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
 from ..utils.parameters import parse_int_parameter
 
+_logger = logging.getLogger(__name__)
+
 #: numeric crm_sync parameters -> smallest allowed value
 INTEGER_PARAMETERS = {
     "crm_sync.mass_convert_sync_limit": 0,
+    "crm_sync.job_time_budget": 1,
 }
 
 
@@ -34,3 +39,18 @@ class IrConfigParameter(models.Model):
                         value=param.value,
                     )
                 )
+
+    @api.model
+    def _crm_sync_get_int(self, key, default):
+        """The whole-number parameter ``key`` (see ``INTEGER_PARAMETERS``).
+
+        Checked when stored; a value stored before that check, or written in
+        SQL, falls back to ``default`` with a warning.
+        """
+        # sudo: reading a setting, not a record of the user's
+        value = self.sudo().get_param(key, default)
+        parsed = parse_int_parameter(value, INTEGER_PARAMETERS.get(key, 0))
+        if parsed is None:
+            _logger.warning("%s is not a valid whole number: %r", key, value)
+            return default
+        return parsed
