@@ -123,7 +123,9 @@ class CrmSyncConversionJob(models.Model):
         )
         if not leads:
             raise UserError(self.env._("No lead to convert matches these criteria."))
-        leads._crm_sync_check_convert_access()
+        # check_access evaluates record rules in Python: read only their fields,
+        # not every column of thousands of leads (memory of large jobs)
+        leads.with_context(prefetch_fields=False)._crm_sync_check_convert_access()
         # Jobs are read-only for their users (the cron runs a job with the
         # rights of its user_id): created here, after the checks above, only.
         job = self.sudo().create(
@@ -247,6 +249,13 @@ class CrmSyncConversionJob(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    def _crm_sync_job_line_lead_ids(self):
+        self.ensure_one()
+        lines = self.env["crm.sync.conversion.job.line"].search_fetch(
+            [("job_id", "=", self.id), ("lead_id", "!=", False)], ["lead_id"]
+        )
+        return lines.lead_id.ids
+
     def action_crm_sync_open_leads(self):
         self.ensure_one()
         return {
@@ -254,7 +263,8 @@ class CrmSyncConversionJob(models.Model):
             "name": self.env._("Converted Leads"),
             "res_model": "crm.lead",
             "view_mode": "list,form",
-            "domain": [("id", "in", self.line_ids.lead_id.ids)],
+            # the leads' ids only, not every column of thousands of lines
+            "domain": [("id", "in", self._crm_sync_job_line_lead_ids())],
             "context": {"active_test": False},
         }
 

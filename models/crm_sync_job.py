@@ -212,6 +212,15 @@ class CrmSyncJobMixin(models.AbstractModel):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
+    def _crm_sync_job_has_pending(self):
+        """Record jobs: whether items are still to process (one indexed query)."""
+        self.ensure_one()
+        return bool(
+            self.env[self._crm_sync_line_model].search_count(
+                [("job_id", "=", self.id), ("result", "=", "pending")], limit=1
+            )
+        )
+
     def _crm_sync_job_next_chunk(self, run):
         """The next batch, or None when nothing is left for this run."""
         if self._crm_sync_job_paged:
@@ -283,16 +292,9 @@ class CrmSyncJobMixin(models.AbstractModel):
         holds it (it runs the job) or the job is not to run. A Cancel waits
         for the batch in progress, then the next batch sees it."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL(
-                "SELECT state FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-                self.id,
-            )
-        )
-        row = self.env.cr.fetchone()
-        self.invalidate_recordset(["state"])
-        return bool(row) and row[0] in ("queued", "running")
+        if not self._crm_sync_lock_rows(nowait=True):
+            return False
+        return self.state in ("queued", "running")
 
     def _crm_sync_job_as_user(self):
         """The job as its user, in its companies that the user still has; raise
@@ -532,7 +534,7 @@ class CrmSyncJobMixin(models.AbstractModel):
         # jobs are read-only for their users: checked above
         for job in self.sudo():
             if job.state in ("done", "stopped", "cancelled") and (
-                job._crm_sync_job_paged or job._crm_sync_job_pending_keys()
+                job._crm_sync_job_paged or job._crm_sync_job_has_pending()
             ):
                 job.write({"state": "queued", "message": False})
         self._crm_sync_job_trigger()
@@ -542,16 +544,9 @@ class CrmSyncJobMixin(models.AbstractModel):
         """Stop the jobs: what is done stays done, the rest is not processed. A
         job in the middle of a batch stops once the batch is committed."""
         self._crm_sync_job_check_owner(self.env._("cancel"))
-        for job in self.sudo():  # jobs are read-only for their users: checked above
-            # waits for the batch in progress, if any (it holds the row)
-            self.env.cr.execute(
-                SQL(
-                    "SELECT state FROM %s WHERE id = %s FOR NO KEY UPDATE",
-                    SQL.identifier(job._table),
-                    job.id,
-                )
-            )
-            job.invalidate_recordset(["state"])
+        jobs = self.sudo()  # jobs are read-only for their users: checked above
+        jobs._crm_sync_lock_rows()  # waits for a batch in progress (it holds the row)
+        for job in jobs:
             if job.state in ("queued", "running", "stopped"):
                 job.write(
                     {

@@ -99,18 +99,24 @@ class CrmSyncProposal(models.Model):
     def _last_of_source(self, source_domain, partners, field_ids):
         """``{(partner_id, field_id): proposal}``: the source's latest proposal
         (pending or decided) per field, one query."""
-        latest = {}
-        # sudo: bookkeeping of the source's own proposals, never shown to the caller
-        for proposal in self.sudo().search(
+        # sudo: bookkeeping of the source's own proposals, never shown to the
+        # caller; one row per (partner, field), not the source's whole history
+        Proposal = self.sudo()
+        rows = Proposal._read_group(
             [
                 *source_domain,
                 ("partner_id", "in", partners.ids),
                 ("field_id", "in", list(field_ids.values())),
             ],
-            order="id desc",
-        ):
-            latest.setdefault((proposal.partner_id.id, proposal.field_id.id), proposal)
-        return latest
+            ["partner_id", "field_id"],
+            ["id:max"],
+        )
+        # one recordset, so that reading their states is one query
+        last = Proposal.browse([last_id for _partner, _field, last_id in rows])
+        return {
+            (partner.id, field.id): proposal
+            for (partner, field, _last_id), proposal in zip(rows, last, strict=True)
+        }
 
     @api.model
     def _is_kept(self, last, value):

@@ -113,8 +113,11 @@ class CrmSyncPush(models.Model):
         """Push what is due, committing after each record (not in tests)."""
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         processed = self._crm_sync_process(commit=auto_commit)
-        if processed == BATCH_SIZE:  # more may be due
-            self.env.ref("crm_sync.crm_sync_push_cron")._trigger()
+        # Odoo's cron progress: the cron runs again at once while rows are due
+        due = self.search_count(
+            [("state", "=", "pending"), ("next_try", "<=", fields.Datetime.now())]
+        )
+        self.env["ir.cron"]._notify_progress(done=processed, remaining=due)
         return processed
 
     @api.model
