@@ -34,32 +34,15 @@ class CrmLead(models.Model):
     def _crm_sync_mapped(self, usage, lines, target=None, only_empty=False):
         """Mapped values of this lead for ``usage``.
 
-        Same semantics as ``crm.sync.field.mapping._crm_sync_mapped_values``
-        (whose value conversion and extension hook are reused), with the lines
-        read once per batch instead of once per lead. ``only_empty`` keeps only
-        fields that are empty on ``target`` (an existing account or contact).
+        ``crm.sync.field.mapping._crm_sync_mapped_values`` with the lines read
+        once per batch (``lines``, see :meth:`_crm_sync_mapping_lines`) instead
+        of once per lead, and the lead's language on a new partner. ``only_empty``
+        keeps only fields that are empty on ``target`` (an existing account or
+        contact).
         """
         self.ensure_one()
         Mapping = self.env["crm.sync.field.mapping"]
-        values = {}
-        for line in lines[usage]:
-            source_name = line.source_field_id.name
-            target_name = line.target_field_id.name
-            if source_name not in self._fields:
-                continue
-            value = self[source_name]
-            if is_empty(self._fields[source_name].type, value):
-                continue
-            if (
-                target
-                and target_name in target._fields
-                and (line.mode == "if_empty" or only_empty)
-                and not is_empty(
-                    target._fields[target_name].type, target[target_name], target=True
-                )
-            ):
-                continue
-            values[target_name] = line._crm_sync_convert_value(self, value)
+        values = Mapping._crm_sync_raw_mapped_values(lines[usage], self, target)
         if (
             usage in ("lead_account", "lead_contact")
             and not target
