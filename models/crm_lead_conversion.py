@@ -181,12 +181,9 @@ class CrmLead(models.Model):
             )
             lead_opts["owner_id"] = options["owner_id"]
             lead_options[lead_id] = lead_opts
-        # Lock, then read the state: of two concurrent conversions of a lead,
-        # the second waits here and fails before creating anything.
-        leads._crm_sync_check_convert_access()
-        leads._crm_sync_lock_for_conversion()
-        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
-        leads._crm_sync_check_convertible()
+        if leads._crm_sync_lock_convertible() != leads:
+            # says which leads cannot be converted, and why
+            leads._crm_sync_check_convertible()
         plans, _skipped = leads._crm_sync_plan(
             options, strict=True, lead_options=lead_options
         )

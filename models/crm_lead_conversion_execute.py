@@ -34,32 +34,15 @@ class CrmLead(models.Model):
     def _crm_sync_mapped(self, usage, lines, target=None, only_empty=False):
         """Mapped values of this lead for ``usage``.
 
-        Same semantics as ``crm.sync.field.mapping._crm_sync_mapped_values``
-        (whose value conversion and extension hook are reused), with the lines
-        read once per batch instead of once per lead. ``only_empty`` keeps only
-        fields that are empty on ``target`` (an existing account or contact).
+        ``crm.sync.field.mapping._crm_sync_mapped_values`` with the lines read
+        once per batch (``lines``, see :meth:`_crm_sync_mapping_lines`) instead
+        of once per lead, and the lead's language on a new partner. ``only_empty``
+        keeps only fields that are empty on ``target`` (an existing account or
+        contact).
         """
         self.ensure_one()
         Mapping = self.env["crm.sync.field.mapping"]
-        values = {}
-        for line in lines[usage]:
-            source_name = line.source_field_id.name
-            target_name = line.target_field_id.name
-            if source_name not in self._fields:
-                continue
-            value = self[source_name]
-            if is_empty(self._fields[source_name].type, value):
-                continue
-            if (
-                target
-                and target_name in target._fields
-                and (line.mode == "if_empty" or only_empty)
-                and not is_empty(
-                    target._fields[target_name].type, target[target_name], target=True
-                )
-            ):
-                continue
-            values[target_name] = line._crm_sync_convert_value(self, value)
+        values = Mapping._crm_sync_raw_mapped_values(lines[usage], self, target)
         if (
             usage in ("lead_account", "lead_contact")
             and not target
@@ -228,7 +211,7 @@ class CrmLead(models.Model):
                     continue
                 extra = {}
                 if role == "contact":
-                    extra = lead._crm_sync_parent_values(partner, plan, writable)
+                    extra = lead._crm_sync_parent_values(partner, plan)
                 lead._crm_sync_merge_into(
                     partner,
                     usage,
@@ -236,7 +219,6 @@ class CrmLead(models.Model):
                     extra,
                     lead._crm_sync_tag_commands(batch["tag_map"]),
                     plan,
-                    writable=writable,
                 )
 
     @api.model
@@ -252,16 +234,16 @@ class CrmLead(models.Model):
         Partner = self._crm_sync_partner_model()
         return set(Partner.browse(sorted(ids))._filtered_access("write").ids)
 
-    def _crm_sync_parent_values(self, contact, plan, writable):
-        """Values giving the plan's account to an existing ``contact`` that has
-        none (nothing when it has one, or when there is no account)."""
+    def _crm_sync_parent_values(self, contact, plan):
+        """Values giving the plan's account to an existing ``contact`` the user
+        may write, when it has none (nothing when it has one, or when there is
+        no account)."""
         self.ensure_one()
         account = plan["account"][1]
         if contact.parent_id or not account:
             return {}
         values = {"parent_id": account.id}
-        if writable:
-            values.update(self._crm_sync_link_contact_values(contact, account, plan))
+        values.update(self._crm_sync_link_contact_values(contact, account, plan))
         return values
 
     @api.model
@@ -327,25 +309,11 @@ class CrmLead(models.Model):
             }
         return result
 
-    def _crm_sync_merge_into(
-        self, partner, usage, lines, extra, tags, plan, writable=None
-    ):
-        """Fill the empty fields of an existing ``partner`` from this lead.
-
-        A partner the user may only read is linked but not updated. An
-        archived partner is never reactivated (``_crm_sync_merge_existing``
-        links it as it is).
-
-        :param bool writable: whether the user may write ``partner`` (checked
-            here when not given)
-        """
+    def _crm_sync_merge_into(self, partner, usage, lines, extra, tags, plan):
+        """Fill the empty fields of an existing, active ``partner`` the user
+        may write from this lead (``_crm_sync_merge_existing`` links a partner
+        the user may only read, or an archived one, as it is)."""
         self.ensure_one()
-        if writable is None:
-            writable = partner.has_access("write")
-        if not writable:
-            if partner.id not in plan["readonly"]:
-                plan["readonly"].append(partner.id)
-            return
         vals = self._crm_sync_mapped(usage, lines, target=partner, only_empty=True)
         filled = list(vals)
         vals.update(extra)
@@ -425,7 +393,7 @@ class CrmLead(models.Model):
         return notes
 
     def _crm_sync_deal_values(
-        self, contact, account, deal_values, lines, owner_id, first_stages=None
+        self, contact, account, deal_values, lines, owner_id, first_stages
     ):
         """Values turning this lead into the deal, through crm's own conversion data.
 
@@ -438,7 +406,6 @@ class CrmLead(models.Model):
         the deal gets the pipeline's first stage.
 
         :param dict first_stages: as returned by :meth:`_crm_sync_first_stages`
-            (searched here when not given)
         """
         self.ensure_one()
         vals = self._convert_opportunity_data(contact)
@@ -459,15 +426,11 @@ class CrmLead(models.Model):
             stage_id = vals.get("stage_id", self.stage_id.id)
         if not stage_id:
             return vals
-        Stage = self.env["crm.stage"]
-        if first_stages is None:
-            stage = Stage.browse(stage_id).exists()
-        else:
-            known = stage_id in first_stages["existing"]
-            stage = Stage.browse(stage_id if known else ())
+        known = stage_id in first_stages["existing"]
+        stage = self.env["crm.stage"].browse(stage_id if known else ())
         if not stage or (stage.team_id and stage.team_id.id != team_id):
             # not a stage of the team's pipeline: its first stage
-            if first_stages and team_id in first_stages["first"]:
+            if team_id in first_stages["first"]:
                 vals["stage_id"] = first_stages["first"][team_id].id
             else:
                 vals["stage_id"] = self._stage_find(team_id=team_id).id

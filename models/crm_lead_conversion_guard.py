@@ -7,7 +7,7 @@
 - ``_crm_sync_check_convertible()``: which leads may be converted (the one
   definition), ``_crm_sync_check_not_converted()``: a lead is converted once;
 - ``_crm_sync_lock_for_conversion()``: two conversions of a lead never both
-  write;
+  write; ``_crm_sync_lock_convertible()``: check, lock, then read the state;
 - ``_crm_sync_link_converted()`` and ``_crm_sync_mark_converted()``: the only
   way to set the state.
 
@@ -267,6 +267,20 @@ class CrmLead(models.Model):
         reports "converted already") before it creates anything.
         """
         self._crm_sync_lock_rows()
+
+    def _crm_sync_lock_convertible(self, archived=False):
+        """Check that the user may convert these leads, lock them
+        (:meth:`_crm_sync_lock_for_conversion`), then read which of them may
+        be converted (:meth:`_crm_sync_convertible`, ``archived`` alike).
+
+        The state is read after the lock: of two concurrent conversions of a
+        lead, the second waits, then fails before creating anything.
+
+        :return: the convertible leads
+        """
+        self._crm_sync_check_convert_access()
+        self._crm_sync_lock_for_conversion()
+        return self._crm_sync_convertible(archived=archived)
 
     def _crm_sync_mark_converted(self, conversion_type, values=None):
         """Mark the leads converted, in one write; the only way past the guard.

@@ -3,7 +3,7 @@
 """Lead conversion, first step: find the candidates of a batch of leads and
 decide the account and contact of each lead; nothing is written here."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..utils import dedup
@@ -101,13 +101,21 @@ class CrmLead(models.Model):
         specs = self.env["crm.sync.unique.field"]._crm_sync_matching_specs()
         found = self._crm_sync_dedup(specs)
         account_fields = [spec["field"] for spec in specs["account"]]
-        plans, skipped = [], {}
+        inputs = {}
         for lead in self:
             keys, suggestion, index = found[lead.id]
+            account_match = self._crm_sync_auto_account_match(
+                keys, suggestion, index, account_fields
+            )
             lead_opts = lead_options.get(lead.id, options)
+            inputs[lead.id] = (lead_opts, suggestion, account_match)
+        checked = self._crm_sync_check_plan_partners(Partner, inputs.values())
+        plans, skipped = [], {}
+        for lead in self:
+            lead_opts, suggestion, account_match = inputs[lead.id]
             try:
                 plan = lead._crm_sync_plan_lead(
-                    lead_opts, keys, suggestion, index, account_fields, Partner
+                    lead_opts, suggestion, account_match, Partner, checked
                 )
                 plan["deal_values"] = lead_opts["deal_values"]
                 plans.append(plan)
@@ -121,13 +129,55 @@ class CrmLead(models.Model):
             self.env["res.partner"].check_access("create")
         return plans, skipped
 
-    def _crm_sync_plan_lead(
-        self, options, keys, suggestion, index, account_fields, Partner
-    ):
+    @api.model
+    def _crm_sync_auto_account_match(self, keys, suggestion, index, account_fields):
+        """The account match the "auto" account option takes (None if nothing
+        matched): the suggested one, unless it is the suggested contact's
+        account (that contact was not taken when "auto" decides the account):
+        then the lead's company decides."""
+        match = suggestion.account_match
+        if not match or match.rule == dedup.RULE_CONTACT_ACCOUNT:
+            match = (
+                dedup.find_account(keys, index, account_fields)
+                if keys.company or keys.account_unique
+                else None
+            )
+        return match
+
+    @api.model
+    def _crm_sync_check_plan_partners(self, Partner, inputs):
+        """Which of the partners the plans of a batch may use exist, and which
+        the user may read, in one check of the whole batch.
+
+        :param inputs: ``(options, suggestion, account match)`` of each lead
+        :return: ``{"existing": ids, "readable": ids, "prefetch": prefetch ids}``
+            for :meth:`_crm_sync_plan_existing`
+        """
+        ids = set()
+        for opts, suggestion, account_match in inputs:
+            for option, suggested_id in (
+                (opts["contact"], suggestion.contact_id),
+                (opts["account"], account_match and account_match.partner_id),
+            ):
+                if option == "auto":
+                    ids.add(suggested_id)
+                elif option not in ("new", False):
+                    ids.add(option)
+        existing = Partner.browse(sorted(pid for pid in ids if pid)).exists()
+        readable = existing._filtered_access("read")
+        return {
+            "existing": set(existing.ids),
+            "readable": set(readable.ids),
+            "prefetch": readable._prefetch_ids,
+        }
+
+    def _crm_sync_plan_lead(self, options, suggestion, account_match, Partner, checked):
         """The plan of this lead: the contact first, then the account (a
         contact that has an account keeps it)."""
         self.ensure_one()
-        contact = self._crm_sync_plan_contact(options["contact"], suggestion, Partner)
+        contact = self._crm_sync_plan_contact(
+            options["contact"], suggestion, Partner, checked
+        )
         if options["account"] is False:
             account = ("none", Partner)
         elif contact[0] == "existing" and contact[1].parent_id:
@@ -135,28 +185,20 @@ class CrmLead(models.Model):
                 options["account"], contact[1]
             )
         elif options["account"] == "auto":
-            match = suggestion.account_match
-            if not match or match.rule == dedup.RULE_CONTACT_ACCOUNT:
-                # the suggested contact was not taken: the company decides
-                match = (
-                    dedup.find_account(keys, index, account_fields)
-                    if keys.company or keys.account_unique
-                    else None
-                )
-            account = self._crm_sync_plan_auto_account(match, Partner)
+            account = self._crm_sync_plan_auto_account(account_match, Partner, checked)
         elif options["account"] == "new":
             account = ("new", Partner)
         else:
             account = (
                 "existing",
                 self._crm_sync_plan_existing(
-                    Partner, options["account"], self.env._("account")
+                    Partner, checked, options["account"], self.env._("account")
                 ),
             )
         self._crm_sync_check_plan_lead(account, contact)
         return {"lead": self, "account": account, "contact": contact}
 
-    def _crm_sync_plan_contact(self, contact_opt, suggestion, Partner):
+    def _crm_sync_plan_contact(self, contact_opt, suggestion, Partner, checked):
         """``(action, partner)`` of the contact, for the ``contact`` option."""
         if contact_opt == "new":
             return ("new", Partner)
@@ -164,7 +206,7 @@ class CrmLead(models.Model):
             what = self.env._("contact")
             return (
                 "existing",
-                self._crm_sync_plan_existing(Partner, contact_opt, what),
+                self._crm_sync_plan_existing(Partner, checked, contact_opt, what),
             )
         match = suggestion.contact_match
         if match and match.ambiguous:
@@ -172,7 +214,9 @@ class CrmLead(models.Model):
         if not suggestion.contact_id:
             return ("new", Partner)
         what = self.env._("contact")
-        contact = self._crm_sync_plan_existing(Partner, suggestion.contact_id, what)
+        contact = self._crm_sync_plan_existing(
+            Partner, checked, suggestion.contact_id, what
+        )
         return ("existing", self._crm_sync_automatic(contact, what))
 
     def _crm_sync_plan_contact_account(self, account_opt, contact):
@@ -190,14 +234,16 @@ class CrmLead(models.Model):
             )
         return ("existing", parent)
 
-    def _crm_sync_plan_auto_account(self, match, Partner):
+    def _crm_sync_plan_auto_account(self, match, Partner, checked):
         """``(action, partner)`` of the account found by the cascade (``match``,
         None if nothing matched): a new one when the lead names a company."""
         if match and match.ambiguous:
             raise self._crm_sync_ambiguous_error(Partner, match, self.env._("accounts"))
         if match:
             what = self.env._("account")
-            account = self._crm_sync_plan_existing(Partner, match.partner_id, what)
+            account = self._crm_sync_plan_existing(
+                Partner, checked, match.partner_id, what
+            )
             return ("existing", self._crm_sync_automatic(account, what))
         return ("new", Partner) if self.partner_name else ("none", Partner)
 
@@ -218,10 +264,10 @@ class CrmLead(models.Model):
             )
         return partner
 
-    def _crm_sync_plan_existing(self, Partner, partner_id, what):
-        """The existing partner ``partner_id`` (a ``what``) the user may read."""
-        partner = Partner.browse(partner_id).exists()
-        if not partner:
+    def _crm_sync_plan_existing(self, Partner, checked, partner_id, what):
+        """The existing partner ``partner_id`` (a ``what``) the user may read,
+        as ``checked`` for the batch (:meth:`_crm_sync_check_plan_partners`)."""
+        if partner_id not in checked["existing"]:
             raise UserError(
                 self.env._(
                     "Lead %(lead)s: the %(what)s %(id)s does not exist.",
@@ -230,7 +276,10 @@ class CrmLead(models.Model):
                     id=partner_id,
                 )
             )
-        partner.check_access("read")
+        partner = Partner.browse(partner_id).with_prefetch(checked["prefetch"])
+        if partner_id not in checked["readable"]:
+            # raises the access error the user gets for this partner
+            partner.check_access("read")
         return partner
 
     def _crm_sync_ambiguous_error(self, Partner, match, what):

@@ -204,12 +204,7 @@ class CrmSyncConversionJob(models.Model):
         """Convert the leads of ``items``; return their result values."""
         leads = self.env["crm.lead"].browse([lead_id for lead_id, _line in items])
         results = {}
-        # Lock first, then read the state: of two concurrent conversions of a
-        # lead, the second waits here and fails before creating anything.
-        leads._crm_sync_check_convert_access()
-        leads._crm_sync_lock_for_conversion()
-        leads.invalidate_recordset(["type", "active", "crm_sync_converted"])
-        convertible = leads._crm_sync_convertible()
+        convertible = leads._crm_sync_lock_convertible()
         for lead in leads - convertible:
             results[lead.id] = {
                 "result": "skipped",
@@ -217,7 +212,6 @@ class CrmSyncConversionJob(models.Model):
             }
         if not convertible:
             return results
-        convertible._crm_sync_check_convert_access()
         plans, skipped = convertible._crm_sync_plan(options, strict=False)
         for lead_id, reason in skipped.items():
             results[lead_id] = {"result": "skipped", "reason": reason}

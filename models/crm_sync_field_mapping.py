@@ -279,8 +279,20 @@ class CrmSyncFieldMapping(models.Model):
         :return: dict ready for ``create``/``write`` on the target model
         """
         source_record.ensure_one()
-        values = {}
         mappings = self.sudo().search([("usage", "=", usage)])
+        values = self._crm_sync_raw_mapped_values(
+            mappings, source_record, target_record
+        )
+        return self._crm_sync_extend_mapped_values(
+            usage, source_record, target_record, values
+        )
+
+    @api.model
+    def _crm_sync_raw_mapped_values(self, mappings, source_record, target_record=None):
+        """Target values of the lines ``mappings`` for ``source_record``, before
+        the extension hook: :meth:`_crm_sync_mapped_values` for callers that
+        read the lines once for a whole batch (the lead conversion)."""
+        values = {}
         for mapping in mappings:
             source_name = mapping.source_field_id.name
             target_name = mapping.target_field_id.name
@@ -302,9 +314,7 @@ class CrmSyncFieldMapping(models.Model):
             ):
                 continue
             values[target_name] = mapping._crm_sync_convert_value(source_record, value)
-        return self._crm_sync_extend_mapped_values(
-            usage, source_record, target_record, values
-        )
+        return values
 
     def _crm_sync_convert_value(self, source_record, value):
         """``value`` of the source field in the write format of the target field."""
@@ -326,6 +336,7 @@ class CrmSyncFieldMapping(models.Model):
     ):
         """Hook: override to add or change mapped values in code.
 
-        Called last by :meth:`_crm_sync_mapped_values`; return the dict to use.
+        Called last by :meth:`_crm_sync_mapped_values` and by the lead
+        conversion (``crm.lead._crm_sync_mapped``); return the dict to use.
         """
         return values

@@ -152,8 +152,7 @@ class ResPartner(models.Model):
             return []
         # sudo: the caller may sync these contacts (checked above)
         partners = self.sudo()
-        partners._crm_sync_lock()
-        partners.invalidate_recordset(["crm_sync_user_id", "email", "user_ids"])
+        partners._crm_sync_lock()  # forgets their cached values too
         existing_user = partners._crm_sync_user_check(existing_user_id)
         self._crm_sync_user_check_link_rights(existing_user)
         with self.env.cr.savepoint():
