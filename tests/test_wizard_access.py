@@ -226,6 +226,50 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
             {"account_candidate_ids": [(6, 0, self.partner_b.ids)]},
         )
 
+    def test_convert_window_suggests_readable_partners_only(self):
+        """The window's duplicate search runs with the user's rights: a
+        partner of another company with the lead's e-mail is neither suggested
+        nor chosen (the lines are computed as the user, not as superuser)."""
+        lead = self._create_lead(
+            name="Lead like B",
+            partner_name="Hidden Customer B",
+            contact_name="Hidden Customer B",
+            email_from=self.partner_b.email,
+        )
+        wizard_id = self.rpc(
+            self.user_salesman,
+            "crm.lead.convert",
+            "create",
+            {"lead_ids": [(6, 0, lead.ids)]},
+        )
+        line_ids = self.rpc(
+            self.user_salesman, "crm.lead.convert", "read", [wizard_id], ["line_ids"]
+        )[0]["line_ids"]
+        self.assertEqual(len(line_ids), 1)
+        fnames = [
+            "lead_id",
+            "account_id",
+            "account_candidate_ids",
+            "contact_action",
+            "contact_id",
+            "contact_candidate_ids",
+            "contact_reason",
+        ]
+        line = self.rpc(
+            self.user_salesman, "crm.lead.convert.line", "read", line_ids, fnames
+        )[0]
+        self.assertEqual(line["lead_id"][0], lead.id)
+        self.assertEqual(line["contact_action"], "new")
+        self.assertFalse(line["contact_id"])
+        self.assertFalse(line["account_id"])
+        self.assertNotIn(self.partner_b.id, line["contact_candidate_ids"])
+        self.assertNotIn(self.partner_b.id, line["account_candidate_ids"])
+        # Stored as such, not only hidden from the salesman's read.
+        stored = self.env["crm.lead.convert.line"].browse(line_ids)
+        self.assertNotIn(self.partner_b, stored.contact_candidate_ids)
+        self.assertFalse(stored.contact_id)
+        self.assertNotIn("Hidden Customer B", str(line))
+
     def test_convert_line_related_fields_follow_the_lead_rights(self):
         wizard_id = self._convert_window()
         line_id = self.rpc(
