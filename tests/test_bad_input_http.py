@@ -188,12 +188,16 @@ class TestBadInputHttp(CrmSyncHttpCommon, LeadConvertMixin, DesyncMixin):
                 data=body.encode(),
                 headers={"Content-Type": "text/xml"},
             )
-        try:
+        with self.assertRaises(xmlrpc.client.Fault) as caught:
             xmlrpc.client.loads(response.content)
-        except xmlrpc.client.Fault as fault:
-            self.assertIn(
-                fault.faultCode, USER_FAULTS, f"a crash: {fault.faultString[-1500:]}"
-            )
+        fault = caught.exception
+        self.assertIn(
+            fault.faultCode, USER_FAULTS, f"a crash: {fault.faultString[-1500:]}"
+        )
+        self.assertIn("not a valid value", fault.faultString)
+        self.assertFalse(
+            self.env["crm.sync.proposal"].search([("partner_id", "=", self.partner.id)])
+        )
 
     # -- mass conversion parameter ----------------------------------------------
 
