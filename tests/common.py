@@ -17,11 +17,26 @@ Passwords equal logins, so XML-RPC tests can authenticate as any of them
 """
 
 import re
+from xmlrpc.client import Fault
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
+from odoo.tools import mute_logger
 
+from odoo.addons.base.controllers import rpc as base_rpc
 from odoo.addons.base.tests.common import BaseCommon
+
+#: The XML-RPC fault code of each exception kind (Odoo's /xmlrpc/2,
+#: ``base/controllers/rpc.py``): UserError and its subclasses ValidationError and
+#: MissingError share one code; any other exception is a crash (code 1, with
+#: the traceback).
+RPC_FAULT_CODES = {
+    "UserError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "ValidationError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "MissingError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "AccessError": base_rpc.RPC_FAULT_CODE_ACCESS_ERROR,
+    "AccessDenied": base_rpc.RPC_FAULT_CODE_ACCESS_DENIED,
+}
 
 
 class CrmSyncUsersMixin:
@@ -78,6 +93,40 @@ class CrmSyncRpcMixin:
         return self.xmlrpc_object.execute_kw(
             self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
         )
+
+    def assertRpcFault(
+        self,
+        user,
+        model,
+        method,
+        *args,
+        kinds=("UserError", "AccessError"),
+        match=None,
+        **kwargs,
+    ):
+        """Calling ``method`` over XML-RPC as ``user`` fails with an error of
+        one of ``kinds`` (see ``RPC_FAULT_CODES``), meant for the user rather
+        than a crash, whose message matches the regex ``match``; returns the
+        fault's message."""
+        with (
+            mute_logger("odoo.http", "odoo.sql_db"),
+            self.assertRaises(Fault) as caught,
+        ):
+            self.rpc(user, model, method, *args, **kwargs)
+        return self.assertRpcFaultKind(caught.exception, kinds=kinds, match=match)
+
+    def assertRpcFaultKind(self, fault, kinds=("UserError", "AccessError"), match=None):
+        """``fault`` is an error of one of ``kinds`` whose message matches the
+        regex ``match``; returns its message (for a fault raised elsewhere than
+        by ``assertRpcFault``)."""
+        self.assertIn(
+            fault.faultCode,
+            {RPC_FAULT_CODES[kind] for kind in kinds},
+            f"expected {', '.join(kinds)}, got: {fault.faultString[-1500:]}",
+        )
+        if match is not None:
+            self.assertRegex(fault.faultString, match)
+        return fault.faultString
 
 
 class CrmSyncHttpCommon(HttpCase, CrmSyncUsersMixin, CrmSyncRpcMixin):

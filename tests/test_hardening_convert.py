@@ -6,7 +6,6 @@ archived partner, and notes and attachments only go to partners the salesman
 may write."""
 
 import base64
-from xmlrpc.client import Fault
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
@@ -140,10 +139,15 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         self.assertEqual([c["id"] for c in dups["contacts"]], archived.ids)
         self.assertFalse(dups["contacts"][0]["active"])
         # automatic conversion: the archived contact is not taken silently
-        with self.assertRaises(Fault) as caught:
-            self._convert(lead, {"account": False})
-        self.assertEqual(caught.exception.faultCode, 2, "a UserError")
-        self.assertIn("archived", caught.exception.faultString)
+        self.assertRpcFault(
+            self.user_salesman,
+            "crm.lead",
+            "crm_sync_convert",
+            [lead.id],
+            {"account": False},
+            kinds=("UserError",),
+            match="archived",
+        )
         self.env.invalidate_all()
         self.assertFalse(archived.active)
         # chosen explicitly: linked as it is, still archived, not filled
