@@ -67,7 +67,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         res = self._convert(lead)
         self.assertEqual(res["account_action"], "created")
         self.assertNotEqual(res["account_id"], our.id)
-        self.env.invalidate_all()
         contact = self.env["res.partner"].browse(res["contact_id"])
         self.assertNotEqual(contact.parent_id, our)
         self.assertEqual(
@@ -109,7 +108,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         self.assertEqual(res["account_id"], customer.id)
         self.assertEqual(res["contact_action"], "created")
         self.assertNotEqual(res["contact_id"], partner.id)
-        self.env.invalidate_all()
         self.assertFalse(partner.active, "never reactivated")
         self.assertEqual(partner.parent_id, parent_before, "never moved")
 
@@ -148,12 +146,10 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
             kinds=("UserError",),
             match="archived",
         )
-        self.env.invalidate_all()
         self.assertFalse(archived.active)
         # chosen explicitly: linked as it is, still archived, not filled
         res = self._convert(lead, {"account": False, "contact": archived.id})
         self.assertEqual(res["contact_id"], archived.id)
-        self.env.invalidate_all()
         self.assertFalse(archived.active, "never reactivated by a conversion")
         self.assertFalse(archived.phone)
 
@@ -168,7 +164,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         lead = self._lead(partner_name="Brand New Customer ApS")
         res = self._convert(lead, {"contact": archived.id, "account": "new"})
         self.assertEqual(res["contact_id"], archived.id)
-        self.env.invalidate_all()
         self.assertFalse(archived.active)
         self.assertFalse(archived.parent_id, "an archived contact is not moved")
 
@@ -216,7 +211,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         lead, note, attachment = self._lead_with_note_and_attachment()
         res = self._convert(lead, {"account": False})
         self.assertEqual(res["contact_id"], contact.id)
-        self.env.invalidate_all()
         self.assertEqual((note.model, note.res_id), ("crm.lead", lead.id))
         self.assertEqual(
             (attachment.res_model, attachment.res_id), ("crm.lead", lead.id)
@@ -241,7 +235,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
             {"account": False, "create_deal": True, "attachments_target": "contact"},
         )
         self.assertEqual(res["contact_id"], contact.id)
-        self.env.invalidate_all()
         self.assertFalse(
             self.env["mail.message"].search(
                 [
@@ -259,7 +252,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
     def test_notes_moved_to_writable_contact(self):
         lead, note, attachment = self._lead_with_note_and_attachment()
         res = self._convert(lead, {"account": False})
-        self.env.invalidate_all()
         self.assertEqual((note.model, note.res_id), ("res.partner", res["contact_id"]))
         self.assertEqual(
             (attachment.res_model, attachment.res_id),

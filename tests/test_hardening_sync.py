@@ -43,7 +43,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             kinds=("AccessError",),
             match="Access Rights",
         )
-        self.env.invalidate_all()
         self.assertEqual(Users.search_count([]), users_before)
         self.assertFalse(self.contact.crm_sync_user_id)
         self.assertFalse(
@@ -89,7 +88,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             existing_user_id=employee.id,
             kinds=("AccessError",),
         )
-        self.env.invalidate_all()
         self.assertFalse(self.contact.crm_sync_user_id)
         self.rpc(
             self.user_admin_settings,
@@ -98,7 +96,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [self.contact.id],
             existing_user_id=employee.id,
         )
-        self.env.invalidate_all()
         self.assertEqual(self.contact.crm_sync_user_id, employee)
 
     def test_link_own_user_as_sales_manager(self):
@@ -117,7 +114,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [self.contact.id],
             existing_user_id=own.id,
         )
-        self.env.invalidate_all()
         self.assertEqual(self.contact.crm_sync_user_id, own)
 
     # -- section 7: links cannot be squatted ----------------------------------
@@ -148,7 +144,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
                     },
                     kinds=("AccessError",),
                 )
-        self.env.invalidate_all()
         self.assertFalse(self.account.crm_sync_company_id)
         # the real Sync Company still links the company
         self.rpc(
@@ -158,7 +153,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [other.id],
             existing_company_id=company.id,
         )
-        self.env.invalidate_all()
         self.assertEqual(other.crm_sync_company_id, company)
         # and nobody but an administrator clears the link
         for user in (self.user_salesman, self.user_sales_manager):
@@ -171,7 +165,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
                     {"crm_sync_company_id": False},
                     kinds=("AccessError",),
                 )
-        self.env.invalidate_all()
         self.assertEqual(other.crm_sync_company_id, company)
         self.rpc(
             self.user_admin_settings,
@@ -180,7 +173,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [other.id],
             {"crm_sync_company_id": False},
         )
-        self.env.invalidate_all()
         self.assertFalse(other.crm_sync_company_id)
 
     def test_user_link_cannot_be_written(self):
@@ -200,7 +192,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
                     {"crm_sync_user_id": portal.id},
                     kinds=("AccessError",),
                 )
-        self.env.invalidate_all()
         self.assertFalse(self.contact.crm_sync_user_id)
         # Sync User links, then nobody but an administrator clears the link
         ids = self.rpc(
@@ -216,7 +207,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
                     {"crm_sync_user_id": False},
                     kinds=("AccessError",),
                 )
-        self.env.invalidate_all()
         self.assertEqual(self.contact.crm_sync_user_id.id, ids[0])
         self.rpc(
             self.user_admin_settings,
@@ -225,7 +215,6 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [self.contact.id],
             {"crm_sync_user_id": False},
         )
-        self.env.invalidate_all()
         self.assertFalse(self.contact.crm_sync_user_id)
 
     def test_other_partner_writes_unaffected(self):
@@ -237,5 +226,4 @@ class TestHardeningSyncHttp(CrmSyncHttpCommon):
             [self.contact.id],
             {"phone": "+45 11 22 33 44", "crm_sync_user_id": False},
         )
-        self.env.invalidate_all()
         self.assertEqual(self.contact.phone, "+45 11 22 33 44")
