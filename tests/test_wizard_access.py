@@ -317,6 +317,15 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
     # crm.lead.mass.convert ----------------------------------------------
 
     def test_mass_convert_window_other_lead_refused(self):
+        # The same window on his own lead opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_salesman,
+                "crm.lead.mass.convert",
+                "create",
+                {"mode": "selection", "lead_ids": [(6, 0, self.own_lead.ids)]},
+            )
+        )
         self.assertRpcFault(
             self.user_salesman,
             "crm.lead.mass.convert",
@@ -411,7 +420,17 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
     # res.partner.company.sync -------------------------------------------
 
     def test_company_sync_window_other_company_refused(self):
+        self.env["res.company"].create({"name": "Visible Customer A"})
         self.env["res.company"].create({"name": "Hidden Customer B"})
+        # The same window on a partner of his company opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_salesman,
+                "res.partner.company.sync",
+                "create",
+                {"partner_id": self.partner_a.id},
+            )
+        )
         self.assertRpcFault(
             self.user_salesman,
             "res.partner.company.sync",
@@ -423,6 +442,15 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
     # res.partner.user.sync ----------------------------------------------
 
     def test_user_sync_window_other_company_refused(self):
+        # The same window on a partner of his company opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_sales_manager,
+                "res.partner.user.sync",
+                "create",
+                {"partner_id": self.partner_a.id},
+            )
+        )
         self.assertRpcFault(
             self.user_sales_manager,
             "res.partner.user.sync",
