@@ -76,6 +76,23 @@ class CrmSyncUsersMixin:
     def _crm_sync_add_groups(cls, user, *xmlids):
         user.write({"groups_id": [Command.link(cls.env.ref(x).id) for x in xmlids]})
 
+    @classmethod
+    def _crm_sync_deny_write(cls, records, group="sales_team.group_sale_salesman"):
+        """A record rule: the members of ``group`` may still read ``records``
+        but no longer write them."""
+        return cls.env["ir.rule"].create(
+            {
+                "name": f"{group} cannot write {records}",
+                "model_id": cls.env["ir.model"]._get_id(records._name),
+                "groups": [Command.link(cls.env.ref(group).id)],
+                "domain_force": f"[('id', 'not in', {records.ids})]",
+                "perm_read": False,
+                "perm_create": False,
+                "perm_unlink": False,
+                "perm_write": True,
+            }
+        )
+
 
 class CrmSyncCommon(BaseCommon, CrmSyncUsersMixin):
     """TransactionCase base: mail side effects off, the users above."""
@@ -200,6 +217,34 @@ class LeadConvertMixin:
         }
         vals.update(values)
         return cls.env["crm.lead"].with_user(user or cls.user_salesman).create(vals)
+
+    @classmethod
+    def _create_leads(cls, count, prefix, team=None, as_user=None, **values):
+        """``count`` leads of the salesman in ``team`` (default: his team), in
+        one batch created as ``as_user`` (default: the salesman): lead ``i`` is
+        "<prefix> lead <i>" of "<prefix> Person <i>" (p<i>@<prefix>.example) at
+        "<prefix> Co <i>", plus ``values``."""
+        team = team or cls.team
+        return (
+            cls.env["crm.lead"]
+            .with_user(as_user or cls.user_salesman)
+            .create(
+                [
+                    {
+                        "name": f"{prefix} lead {i}",
+                        "type": "lead",
+                        "team_id": team.id,
+                        "company_id": team.company_id.id or cls.env.company.id,
+                        "user_id": cls.user_salesman.id,
+                        "partner_name": f"{prefix} Co {i}",
+                        "contact_name": f"{prefix} Person {i}",
+                        "email_from": f"p{i}@{prefix.lower()}.example",
+                        **values,
+                    }
+                    for i in range(count)
+                ]
+            )
+        )
 
 
 class DesyncMixin:

@@ -173,20 +173,7 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         contact = self.env["res.partner"].create(
             {"name": "Read Only Wendy", "email": "wendy.web@customer.example"}
         )
-        self.env["ir.rule"].create(
-            {
-                "name": "salesman cannot write this contact",
-                "model_id": self.env.ref("base.model_res_partner").id,
-                "groups": [
-                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
-                ],
-                "domain_force": f"[('id', '!=', {contact.id})]",
-                "perm_read": False,
-                "perm_create": False,
-                "perm_unlink": False,
-                "perm_write": True,
-            }
-        )
+        self._crm_sync_deny_write(contact)
         return contact
 
     def _lead_with_note_and_attachment(self, **values):
