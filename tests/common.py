@@ -17,11 +17,26 @@ Passwords equal logins, so XML-RPC tests can authenticate as any of them
 """
 
 import re
+from xmlrpc.client import Fault
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
+from odoo.tools import mute_logger
 
+from odoo.addons.base.controllers import rpc as base_rpc
 from odoo.addons.base.tests.common import BaseCommon
+
+#: The XML-RPC fault code of each exception kind (Odoo's /xmlrpc/2,
+#: ``base/controllers/rpc.py``): UserError and its subclasses ValidationError and
+#: MissingError share one code; any other exception is a crash (code 1, with
+#: the traceback).
+RPC_FAULT_CODES = {
+    "UserError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "ValidationError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "MissingError": base_rpc.RPC_FAULT_CODE_WARNING,
+    "AccessError": base_rpc.RPC_FAULT_CODE_ACCESS_ERROR,
+    "AccessDenied": base_rpc.RPC_FAULT_CODE_ACCESS_DENIED,
+}
 
 
 class CrmSyncUsersMixin:
@@ -61,6 +76,23 @@ class CrmSyncUsersMixin:
     def _crm_sync_add_groups(cls, user, *xmlids):
         user.write({"groups_id": [Command.link(cls.env.ref(x).id) for x in xmlids]})
 
+    @classmethod
+    def _crm_sync_deny_write(cls, records, group="sales_team.group_sale_salesman"):
+        """A record rule: the members of ``group`` may still read ``records``
+        but no longer write them."""
+        return cls.env["ir.rule"].create(
+            {
+                "name": f"{group} cannot write {records}",
+                "model_id": cls.env["ir.model"]._get_id(records._name),
+                "groups": [Command.link(cls.env.ref(group).id)],
+                "domain_force": f"[('id', 'not in', {records.ids})]",
+                "perm_read": False,
+                "perm_create": False,
+                "perm_unlink": False,
+                "perm_write": True,
+            }
+        )
+
 
 class CrmSyncCommon(BaseCommon, CrmSyncUsersMixin):
     """TransactionCase base: mail side effects off, the users above."""
@@ -78,6 +110,40 @@ class CrmSyncRpcMixin:
         return self.xmlrpc_object.execute_kw(
             self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
         )
+
+    def assertRpcFault(
+        self,
+        user,
+        model,
+        method,
+        *args,
+        kinds=("UserError", "AccessError"),
+        match=None,
+        **kwargs,
+    ):
+        """Calling ``method`` over XML-RPC as ``user`` fails with an error of
+        one of ``kinds`` (see ``RPC_FAULT_CODES``), meant for the user rather
+        than a crash, whose message matches the regex ``match``; returns the
+        fault's message."""
+        with (
+            mute_logger("odoo.http", "odoo.sql_db"),
+            self.assertRaises(Fault) as caught,
+        ):
+            self.rpc(user, model, method, *args, **kwargs)
+        return self.assertRpcFaultKind(caught.exception, kinds=kinds, match=match)
+
+    def assertRpcFaultKind(self, fault, kinds=("UserError", "AccessError"), match=None):
+        """``fault`` is an error of one of ``kinds`` whose message matches the
+        regex ``match``; returns its message (for a fault raised elsewhere than
+        by ``assertRpcFault``)."""
+        self.assertIn(
+            fault.faultCode,
+            {RPC_FAULT_CODES[kind] for kind in kinds},
+            f"expected {', '.join(kinds)}, got: {fault.faultString[-1500:]}",
+        )
+        if match is not None:
+            self.assertRegex(fault.faultString, match)
+        return fault.faultString
 
 
 class CrmSyncHttpCommon(HttpCase, CrmSyncUsersMixin, CrmSyncRpcMixin):
@@ -151,6 +217,34 @@ class LeadConvertMixin:
         }
         vals.update(values)
         return cls.env["crm.lead"].with_user(user or cls.user_salesman).create(vals)
+
+    @classmethod
+    def _create_leads(cls, count, prefix, team=None, as_user=None, **values):
+        """``count`` leads of the salesman in ``team`` (default: his team), in
+        one batch created as ``as_user`` (default: the salesman): lead ``i`` is
+        "<prefix> lead <i>" of "<prefix> Person <i>" (p<i>@<prefix>.example) at
+        "<prefix> Co <i>", plus ``values``."""
+        team = team or cls.team
+        return (
+            cls.env["crm.lead"]
+            .with_user(as_user or cls.user_salesman)
+            .create(
+                [
+                    {
+                        "name": f"{prefix} lead {i}",
+                        "type": "lead",
+                        "team_id": team.id,
+                        "company_id": team.company_id.id or cls.env.company.id,
+                        "user_id": cls.user_salesman.id,
+                        "partner_name": f"{prefix} Co {i}",
+                        "contact_name": f"{prefix} Person {i}",
+                        "email_from": f"p{i}@{prefix.lower()}.example",
+                        **values,
+                    }
+                    for i in range(count)
+                ]
+            )
+        )
 
 
 class DesyncMixin:

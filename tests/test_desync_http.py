@@ -1,9 +1,6 @@
 # Copyright 2026 crm_sync authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from xmlrpc.client import Fault
-
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -101,25 +98,23 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
 
     def test_xmlrpc_portal_user_cannot_create_proposals_directly(self):
         own = self.user_portal.partner_id
-        with (
-            mute_logger("odoo.http"),
-            self.assertRaisesRegex(Fault, "not allowed to create"),
-        ):
-            self.rpc(
-                self.user_portal,
-                "crm.sync.proposal",
-                "create",
-                {
-                    "partner_id": own.id,
-                    "field_id": self.env["ir.model.fields"]
-                    ._get("res.partner", "parent_id")
-                    .id,
-                    "source_label": "Accounting",
-                    "value_ref_model": "res.partner",
-                    "value_ref_id": self.partner.id,
-                    "state": "pending",
-                },
-            )
+        self.assertRpcFault(
+            self.user_portal,
+            "crm.sync.proposal",
+            "create",
+            {
+                "partner_id": own.id,
+                "field_id": self.env["ir.model.fields"]
+                ._get("res.partner", "parent_id")
+                .id,
+                "source_label": "Accounting",
+                "value_ref_model": "res.partner",
+                "value_ref_id": self.partner.id,
+                "state": "pending",
+            },
+            kinds=("AccessError",),
+            match="not allowed to create",
+        )
         self.assertFalse(
             self.env["crm.sync.proposal"].search([("partner_id", "=", own.id)])
         )
@@ -149,23 +144,25 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
         )
         self.assertEqual(len(ids), 2, "the phone is the same once normalised")
         self.assertTrue(self.partner.crm_sync_desync)
-        with self.assertRaisesRegex(Fault, "not a valid value"):
-            self.rpc(
-                self.user_salesman,
-                "res.partner",
-                "crm_sync_resolve",
-                [pid],
-                {"city": "accept", "street": {"value": 42}},
-            )
-        with self.assertRaisesRegex(Fault, "Unknown contact field"):
-            self.rpc(
-                self.user_salesman,
-                "res.partner",
-                "crm_sync_propose",
-                [pid],
-                {"x_no": 1},
-                "e",
-            )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_resolve",
+            [pid],
+            {"city": "accept", "street": {"value": 42}},
+            kinds=("ValidationError",),
+            match="not a valid value",
+        )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_propose",
+            [pid],
+            {"x_no": 1},
+            "e",
+            kinds=("ValidationError",),
+            match="Unknown contact field",
+        )
         resolved = self.rpc(
             self.user_salesman,
             "res.partner",
@@ -192,44 +189,46 @@ class TestDesyncHttp(CrmSyncHttpCommon, DesyncMixin):
         )
 
     def test_xmlrpc_portal_user_cannot_propose_on_other_partner(self):
-        with self.assertRaisesRegex(Fault, "from their account page"):
-            self.rpc(
-                self.user_portal,
-                "res.partner",
-                "crm_sync_propose",
-                [self.partner.id],
-                {"city": "Lyon"},
-                "portal",
-            )
-        with self.assertRaises(Fault):
-            self.rpc(
-                self.user_portal,
-                "crm.sync.proposal",
-                "create",
-                self._desync_forged_proposal_values(),
-            )
-        with self.assertRaises(Fault):
-            self.rpc(
-                self.user_portal,
-                "res.partner",
-                "crm_sync_resolve",
-                [self.partner.id],
-                "accept_all",
-            )
+        self.assertRpcFault(
+            self.user_portal,
+            "res.partner",
+            "crm_sync_propose",
+            [self.partner.id],
+            {"city": "Lyon"},
+            "portal",
+            kinds=("AccessError",),
+            match="from their account page",
+        )
+        self.assertRpcFault(
+            self.user_portal,
+            "crm.sync.proposal",
+            "create",
+            self._desync_forged_proposal_values(),
+            kinds=("AccessError",),
+        )
+        self.assertRpcFault(
+            self.user_portal,
+            "res.partner",
+            "crm_sync_resolve",
+            [self.partner.id],
+            "accept_all",
+            kinds=("AccessError",),
+        )
         self.assertFalse(
             self.env["crm.sync.proposal"].search([("partner_id", "=", self.partner.id)])
         )
         # Not even on their own partner: customers propose from /my/account only,
         # with its validation.
-        with self.assertRaisesRegex(Fault, "from their account page"):
-            self.rpc(
-                self.user_portal,
-                "res.partner",
-                "crm_sync_propose",
-                [self.user_portal.partner_id.id],
-                {"city": "Lyon"},
-                "portal app",
-            )
+        self.assertRpcFault(
+            self.user_portal,
+            "res.partner",
+            "crm_sync_propose",
+            [self.user_portal.partner_id.id],
+            {"city": "Lyon"},
+            "portal app",
+            kinds=("AccessError",),
+            match="from their account page",
+        )
         self.assertFalse(
             self.env["crm.sync.proposal"].search(
                 [("partner_id", "=", self.user_portal.partner_id.id)]

@@ -6,7 +6,6 @@ archived partner, and notes and attachments only go to partners the salesman
 may write."""
 
 import base64
-from xmlrpc.client import Fault
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
@@ -68,7 +67,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         res = self._convert(lead)
         self.assertEqual(res["account_action"], "created")
         self.assertNotEqual(res["account_id"], our.id)
-        self.env.invalidate_all()
         contact = self.env["res.partner"].browse(res["contact_id"])
         self.assertNotEqual(contact.parent_id, our)
         self.assertEqual(
@@ -110,7 +108,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         self.assertEqual(res["account_id"], customer.id)
         self.assertEqual(res["contact_action"], "created")
         self.assertNotEqual(res["contact_id"], partner.id)
-        self.env.invalidate_all()
         self.assertFalse(partner.active, "never reactivated")
         self.assertEqual(partner.parent_id, parent_before, "never moved")
 
@@ -140,16 +137,19 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         self.assertEqual([c["id"] for c in dups["contacts"]], archived.ids)
         self.assertFalse(dups["contacts"][0]["active"])
         # automatic conversion: the archived contact is not taken silently
-        with self.assertRaises(Fault) as caught:
-            self._convert(lead, {"account": False})
-        self.assertEqual(caught.exception.faultCode, 2, "a UserError")
-        self.assertIn("archived", caught.exception.faultString)
-        self.env.invalidate_all()
+        self.assertRpcFault(
+            self.user_salesman,
+            "crm.lead",
+            "crm_sync_convert",
+            [lead.id],
+            {"account": False},
+            kinds=("UserError",),
+            match="archived",
+        )
         self.assertFalse(archived.active)
         # chosen explicitly: linked as it is, still archived, not filled
         res = self._convert(lead, {"account": False, "contact": archived.id})
         self.assertEqual(res["contact_id"], archived.id)
-        self.env.invalidate_all()
         self.assertFalse(archived.active, "never reactivated by a conversion")
         self.assertFalse(archived.phone)
 
@@ -164,7 +164,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         lead = self._lead(partner_name="Brand New Customer ApS")
         res = self._convert(lead, {"contact": archived.id, "account": "new"})
         self.assertEqual(res["contact_id"], archived.id)
-        self.env.invalidate_all()
         self.assertFalse(archived.active)
         self.assertFalse(archived.parent_id, "an archived contact is not moved")
 
@@ -174,20 +173,7 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         contact = self.env["res.partner"].create(
             {"name": "Read Only Wendy", "email": "wendy.web@customer.example"}
         )
-        self.env["ir.rule"].create(
-            {
-                "name": "salesman cannot write this contact",
-                "model_id": self.env.ref("base.model_res_partner").id,
-                "groups": [
-                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
-                ],
-                "domain_force": f"[('id', '!=', {contact.id})]",
-                "perm_read": False,
-                "perm_create": False,
-                "perm_unlink": False,
-                "perm_write": True,
-            }
-        )
+        self._crm_sync_deny_write(contact)
         return contact
 
     def _lead_with_note_and_attachment(self, **values):
@@ -212,7 +198,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
         lead, note, attachment = self._lead_with_note_and_attachment()
         res = self._convert(lead, {"account": False})
         self.assertEqual(res["contact_id"], contact.id)
-        self.env.invalidate_all()
         self.assertEqual((note.model, note.res_id), ("crm.lead", lead.id))
         self.assertEqual(
             (attachment.res_model, attachment.res_id), ("crm.lead", lead.id)
@@ -237,7 +222,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
             {"account": False, "create_deal": True, "attachments_target": "contact"},
         )
         self.assertEqual(res["contact_id"], contact.id)
-        self.env.invalidate_all()
         self.assertFalse(
             self.env["mail.message"].search(
                 [
@@ -255,7 +239,6 @@ class TestHardeningConvertHttp(CrmSyncHttpCommon, LeadConvertMixin):
     def test_notes_moved_to_writable_contact(self):
         lead, note, attachment = self._lead_with_note_and_attachment()
         res = self._convert(lead, {"account": False})
-        self.env.invalidate_all()
         self.assertEqual((note.model, note.res_id), ("res.partner", res["contact_id"]))
         self.assertEqual(
             (attachment.res_model, attachment.res_id),

@@ -213,20 +213,7 @@ class TestLeadConvert(CrmSyncCommon, LeadConvertMixin):
         contact = self.env["res.partner"].create(
             {"name": "Read Only", "email": "charles.s@zylker.example"}
         )
-        self.env["ir.rule"].create(
-            {
-                "name": "salesman cannot write this contact",
-                "model_id": self.env.ref("base.model_res_partner").id,
-                "groups": [
-                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
-                ],
-                "domain_force": f"[('id', '!=', {contact.id})]",
-                "perm_read": False,
-                "perm_create": False,
-                "perm_unlink": False,
-                "perm_write": True,
-            }
-        )
+        self._crm_sync_deny_write(contact)
         lead = self._lead(partner_name=False, vat=False)
         res = lead.with_user(self.user_salesman).crm_sync_convert({})[str(lead.id)]
         self.assertEqual(res["contact_id"], contact.id)

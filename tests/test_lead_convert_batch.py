@@ -19,20 +19,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         super().setUpClass()
         cls._lead_convert_setup()
         cls.env["ir.config_parameter"].set_param("crm_sync.restrict_conversion", False)
-
-    def _leads(self, count, prefix):
-        return self.env["crm.lead"].union(
-            *(
-                self._create_lead(
-                    name=f"{prefix} lead {i}",
-                    partner_name=f"{prefix} Co {i}",
-                    contact_name=f"{prefix} Person {i}",
-                    email_from=f"p{i}@{prefix.lower()}.example",
-                    tag_ids=[Command.set(self.tag_vip.ids)],
-                )
-                for i in range(count)
-            )
-        )
+        cls.vip_tag_ids = [Command.set(cls.tag_vip.ids)]
 
     def _first_stage(self, team):
         return self.env["crm.stage"].search(
@@ -88,7 +75,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         contact = self.env["res.partner"].create(
             {"name": "Chosen Person", "email": "chosen@person.example"}
         )
-        leads = self._leads(3, "Batch")
+        leads = self._create_leads(3, "Batch", tag_ids=self.vip_tag_ids)
         form = self._window(leads)
         with form.line_ids.edit(0) as line:
             line.account_action = "existing"
@@ -125,7 +112,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
     def test_window_converts_all_or_nothing(self):
         """One batch: a line that cannot be converted stops the window before
         any lead is converted or any partner created."""
-        leads = self._leads(3, "Whole")
+        leads = self._create_leads(3, "Whole", tag_ids=self.vip_tag_ids)
         wizard = self._window(leads).save()
         # meanwhile, the last lead is converted from elsewhere
         leads[2].with_user(self.user_salesman).crm_sync_convert({})
@@ -150,7 +137,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         the conversion state, and keep the data they came in with, though
         their contacts share the account's address (which crm copies onto a
         lead it links to a partner)."""
-        leads = self._leads(3, "Shared")
+        leads = self._create_leads(3, "Shared", tag_ids=self.vip_tag_ids)
         leads.write({"street": "Lead Street 1", "city": "Lead City"})
         # existing accounts with their own address: their new contacts share
         # it (Odoo's rule), which crm would copy back onto the leads
@@ -194,17 +181,32 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         """Converting leads into deals: what the leads share (type, conversion
         state) is written for the whole batch, not lead by lead: six leads
         cost a few queries more than two, not four times a lead's share."""
-        self._convert_leads(self._leads(1, "DealWarm"), {"create_deal": True})
-        two = self._convert_leads(self._leads(2, "DealTwo"), {"create_deal": True})
-        six = self._convert_leads(self._leads(6, "DealSix"), {"create_deal": True})
+        self._convert_leads(
+            self._create_leads(1, "DealWarm", tag_ids=self.vip_tag_ids),
+            {"create_deal": True},
+        )
+        two = self._convert_leads(
+            self._create_leads(2, "DealTwo", tag_ids=self.vip_tag_ids),
+            {"create_deal": True},
+        )
+        six = self._convert_leads(
+            self._create_leads(6, "DealSix", tag_ids=self.vip_tag_ids),
+            {"create_deal": True},
+        )
         self.assertLessEqual(six - two, two // 4, f"2 leads: {two}, 6 leads: {six}")
 
     def test_window_queries_do_not_scale_per_lead(self):
         """Six leads cost far less than three times two leads: the duplicate
         search, mapping, notes, attachments, tags and stages are read once."""
-        self._convert_through_window(self._leads(1, "Warm"))  # caches
-        two = self._convert_through_window(self._leads(2, "Two"))
-        six = self._convert_through_window(self._leads(6, "Six"))
+        self._convert_through_window(
+            self._create_leads(1, "Warm", tag_ids=self.vip_tag_ids)
+        )  # caches
+        two = self._convert_through_window(
+            self._create_leads(2, "Two", tag_ids=self.vip_tag_ids)
+        )
+        six = self._convert_through_window(
+            self._create_leads(6, "Six", tag_ids=self.vip_tag_ids)
+        )
         # four more leads cost a fraction of one conversion (one conversion
         # per line costs some twenty queries more per lead)
         self.assertLessEqual(six - two, two // 4, f"2 leads: {two}, 6 leads: {six}")
@@ -218,21 +220,8 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
             [{"name": f"Known Co {i}", "is_company": True} for i in range(3)]
         )
         readonly = accounts[1]
-        self.env["ir.rule"].create(
-            {
-                "name": "salesman cannot write one account",
-                "model_id": self.env.ref("base.model_res_partner").id,
-                "groups": [
-                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
-                ],
-                "domain_force": f"[('id', '!=', {readonly.id})]",
-                "perm_read": False,
-                "perm_create": False,
-                "perm_unlink": False,
-                "perm_write": True,
-            }
-        )
-        leads = self._leads(3, "Known")
+        self._crm_sync_deny_write(readonly)
+        leads = self._create_leads(3, "Known", tag_ids=self.vip_tag_ids)
         result = leads.with_user(self.user_salesman).crm_sync_convert({})
         for lead, account in zip(leads, accounts, strict=True):
             self.assertEqual(lead.partner_id.parent_id, account)
@@ -250,7 +239,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         """A deal sent to another team leaves the old pipeline's stage for the
         new pipeline's first stage (looked up once for the batch)."""
         other_team = self.stage_other_team.team_id
-        leads = self._leads(2, "Moved")
+        leads = self._create_leads(2, "Moved", tag_ids=self.vip_tag_ids)
         leads.stage_id = self.stage_team_first
         leads.with_user(self.user_salesman).crm_sync_convert(
             {"create_deal": True, "deal_values": {"team_id": other_team.id}}
@@ -320,7 +309,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
 
     def test_mass_window_deal_name_revenue_team(self):
         other_team = self.stage_other_team.team_id
-        leads = self._leads(2, "Mass")
+        leads = self._create_leads(2, "Mass", tag_ids=self.vip_tag_ids)
         leads[1].partner_name = False
         form = Form(
             self.env["crm.lead.mass.convert"]
@@ -343,7 +332,7 @@ class TestLeadConvertBatch(CrmSyncCommon, LeadConvertMixin):
         self.assertEqual(leads.stage_id, self._first_stage(other_team))
 
     def test_mass_window_defaults_keep_lead_values(self):
-        leads = self._leads(1, "Plain")
+        leads = self._create_leads(1, "Plain", tag_ids=self.vip_tag_ids)
         leads.expected_revenue = 50
         form = Form(
             self.env["crm.lead.mass.convert"]

@@ -17,11 +17,8 @@ restricted to his company, or a plain employee for Check data):
 from xmlrpc.client import Fault
 
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import mute_logger
 
 from .common import CrmSyncHttpCommon, LeadConvertMixin
-
-RPC_ACCESS_ERROR = 4  # odoo.addons.base.controllers.rpc.RPC_FAULT_CODE_ACCESS_ERROR
 
 
 @tagged("post_install", "-at_install", "crm_sync", "crm_sync_wizard_access")
@@ -119,20 +116,13 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
 
     # helpers -----------------------------------------------------------
 
-    def assertRpcAccessError(self, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http"), self.assertRaises(Fault) as caught:
-            self.rpc(user, model, method, *args, **kwargs)
-        self.assertEqual(
-            caught.exception.faultCode, RPC_ACCESS_ERROR, caught.exception.faultString
-        )
-
     def _assert_no_leak(self, user, model, record_id, fnames, secrets):
         """Reading any of ``fnames`` is refused, or returns none of ``secrets``."""
         for fname in fnames:
             try:
                 values = self.rpc(user, model, "read", [record_id], [fname])
             except Fault as error:
-                self.assertEqual(error.faultCode, RPC_ACCESS_ERROR, error.faultString)
+                self.assertRpcFaultKind(error, kinds=("AccessError",))
                 continue
             for secret in secrets:
                 self.assertNotIn(secret, str(values), f"{model}.{fname}")
@@ -168,24 +158,26 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
         )
 
     def test_convert_window_other_lead_refused(self):
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert",
             "create",
             {"lead_ids": [(6, 0, self.other_lead.ids)]},
+            kinds=("AccessError",),
         )
         wizard_id = self._convert_window()
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert",
             "write",
             [wizard_id],
             {"lead_ids": [(4, self.other_lead.id)]},
+            kinds=("AccessError",),
         )
 
     def test_convert_line_other_lead_refused(self):
         wizard_id = self._convert_window()
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.line",
             "create",
@@ -195,6 +187,7 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
                 "account_action": "none",
                 "contact_action": "new",
             },
+            kinds=("AccessError",),
         )
         line_id = self.rpc(
             self.user_salesman,
@@ -203,28 +196,75 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
             [wizard_id],
             ["line_ids"],
         )[0]["line_ids"][0]
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.line",
             "write",
             [line_id],
             {"lead_id": self.other_lead.id},
+            kinds=("AccessError",),
         )
         # Matching partners and chosen ones: only readable ones.
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.line",
             "write",
             [line_id],
             {"contact_action": "existing", "contact_id": self.partner_b.id},
+            kinds=("AccessError",),
         )
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.line",
             "write",
             [line_id],
             {"account_candidate_ids": [(6, 0, self.partner_b.ids)]},
+            kinds=("AccessError",),
         )
+
+    def test_convert_window_suggests_readable_partners_only(self):
+        """The window's duplicate search runs with the user's rights: a
+        partner of another company with the lead's e-mail is neither suggested
+        nor chosen (the lines are computed as the user, not as superuser)."""
+        lead = self._create_lead(
+            name="Lead like B",
+            partner_name="Hidden Customer B",
+            contact_name="Hidden Customer B",
+            email_from=self.partner_b.email,
+        )
+        wizard_id = self.rpc(
+            self.user_salesman,
+            "crm.lead.convert",
+            "create",
+            {"lead_ids": [(6, 0, lead.ids)]},
+        )
+        line_ids = self.rpc(
+            self.user_salesman, "crm.lead.convert", "read", [wizard_id], ["line_ids"]
+        )[0]["line_ids"]
+        self.assertEqual(len(line_ids), 1)
+        fnames = [
+            "lead_id",
+            "account_id",
+            "account_candidate_ids",
+            "contact_action",
+            "contact_id",
+            "contact_candidate_ids",
+            "contact_reason",
+        ]
+        line = self.rpc(
+            self.user_salesman, "crm.lead.convert.line", "read", line_ids, fnames
+        )[0]
+        self.assertEqual(line["lead_id"][0], lead.id)
+        self.assertEqual(line["contact_action"], "new")
+        self.assertFalse(line["contact_id"])
+        self.assertFalse(line["account_id"])
+        self.assertNotIn(self.partner_b.id, line["contact_candidate_ids"])
+        self.assertNotIn(self.partner_b.id, line["account_candidate_ids"])
+        # Stored as such, not only hidden from the salesman's read.
+        stored = self.env["crm.lead.convert.line"].browse(line_ids)
+        self.assertNotIn(self.partner_b, stored.contact_candidate_ids)
+        self.assertFalse(stored.contact_id)
+        self.assertNotIn("Hidden Customer B", str(line))
 
     def test_convert_line_related_fields_follow_the_lead_rights(self):
         wizard_id = self._convert_window()
@@ -259,40 +299,53 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
     # crm.lead.convert.contact -------------------------------------------
 
     def test_convert_contact_window_other_lead_refused(self):
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.contact",
             "create",
             {"lead_ids": [(6, 0, self.other_lead.ids)]},
+            kinds=("AccessError",),
         )
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.convert.contact",
             "create",
             {"lead_ids": [(6, 0, self.own_lead.ids)], "account_id": self.partner_b.id},
+            kinds=("AccessError",),
         )
 
     # crm.lead.mass.convert ----------------------------------------------
 
     def test_mass_convert_window_other_lead_refused(self):
-        self.assertRpcAccessError(
+        # The same window on his own lead opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_salesman,
+                "crm.lead.mass.convert",
+                "create",
+                {"mode": "selection", "lead_ids": [(6, 0, self.own_lead.ids)]},
+            )
+        )
+        self.assertRpcFault(
             self.user_salesman,
             "crm.lead.mass.convert",
             "create",
             {"mode": "selection", "lead_ids": [(6, 0, self.other_lead.ids)]},
+            kinds=("AccessError",),
         )
 
     # res.partner.check.data and res.partner.check.data.line --------------
 
     def test_check_data_other_company_refused(self):
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "res.partner.check.data",
             "create",
             {"partner_ids": [(6, 0, self.partner_b.ids)]},
+            kinds=("AccessError",),
         )
         # Lines pointing at another company's proposal, in a window of one's own.
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "res.partner.check.data",
             "create",
@@ -300,6 +353,7 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
                 "partner_ids": [(6, 0, self.partner_a.ids)],
                 "line_ids": [(0, 0, {"proposal_id": self.proposal_b.id})],
             },
+            kinds=("AccessError",),
         )
         wizard_id = self.rpc(
             self.user_salesman,
@@ -307,11 +361,12 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
             "create",
             {"partner_ids": [(6, 0, self.partner_a.ids)]},
         )
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_salesman,
             "res.partner.check.data.line",
             "create",
             {"wizard_id": wizard_id, "proposal_id": self.proposal_b.id},
+            kinds=("AccessError",),
         )
 
     def test_check_data_line_employee_other_proposal_refused(self):
@@ -322,11 +377,12 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
             "create",
             {"partner_ids": [(6, 0, self.partner_a.ids)]},
         )
-        self.assertRpcAccessError(
+        self.assertRpcFault(
             self.user_employee,
             "res.partner.check.data.line",
             "create",
             {"wizard_id": wizard_id, "proposal_id": self.proposal_a.id},
+            kinds=("AccessError",),
         )
 
     def test_check_data_line_related_fields_follow_the_proposal_rights(self):
@@ -364,22 +420,43 @@ class TestWizardAccess(CrmSyncHttpCommon, LeadConvertMixin):
     # res.partner.company.sync -------------------------------------------
 
     def test_company_sync_window_other_company_refused(self):
+        self.env["res.company"].create({"name": "Visible Customer A"})
         self.env["res.company"].create({"name": "Hidden Customer B"})
-        self.assertRpcAccessError(
+        # The same window on a partner of his company opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_salesman,
+                "res.partner.company.sync",
+                "create",
+                {"partner_id": self.partner_a.id},
+            )
+        )
+        self.assertRpcFault(
             self.user_salesman,
             "res.partner.company.sync",
             "create",
             {"partner_id": self.partner_b.id},
+            kinds=("AccessError",),
         )
 
     # res.partner.user.sync ----------------------------------------------
 
     def test_user_sync_window_other_company_refused(self):
-        self.assertRpcAccessError(
+        # The same window on a partner of his company opens.
+        self.assertTrue(
+            self.rpc(
+                self.user_sales_manager,
+                "res.partner.user.sync",
+                "create",
+                {"partner_id": self.partner_a.id},
+            )
+        )
+        self.assertRpcFault(
             self.user_sales_manager,
             "res.partner.user.sync",
             "create",
             {"partner_id": self.partner_b.id},
+            kinds=("AccessError",),
         )
 
     def test_user_sync_related_email_follows_the_partner_rights(self):

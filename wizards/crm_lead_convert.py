@@ -22,6 +22,9 @@ class CrmLeadConvert(models.TransientModel):
         compute="_compute_line_ids",
         store=True,
         readonly=False,
+        # As the user: his convert rights checked, his record rules in the
+        # duplicate search, the lines created with his rights.
+        compute_sudo=False,
     )
     create_deal = fields.Boolean(
         string="Create a new deal for this account/contact",
