@@ -25,6 +25,8 @@ _logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 50
+#: done pushes are forgotten after this many days (failed ones stay for a manager)
+KEEP_DONE_DAYS = 30
 
 
 def retry_delay(attempts):
@@ -164,6 +166,13 @@ class CrmSyncPush(models.Model):
             self.write(
                 {"state": "done", "done_on": fields.Datetime.now(), "last_error": False}
             )
+
+    @api.autovacuum
+    def _gc_done_pushes(self):
+        """Forget pushes done more than ``KEEP_DONE_DAYS`` ago: the queue does
+        not grow with every change ever pushed. Failed rows stay for a manager."""
+        limit = fields.Datetime.now() - timedelta(days=KEEP_DONE_DAYS)
+        self.search([("state", "=", "done"), ("done_on", "<", limit)]).unlink()
 
     def _crm_sync_failed(self, record, message):
         attempts = max(self.mapped("attempts")) + 1

@@ -10,7 +10,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from ..models.crm_sync_push import MAX_ATTEMPTS
+from ..models.crm_sync_push import KEEP_DONE_DAYS, MAX_ATTEMPTS
 from ..utils import three_way
 from .common import CrmSyncCommon, DesyncMixin
 
@@ -282,6 +282,26 @@ class TestDesyncContract(CrmSyncCommon, DesyncMixin):
         self.env["crm.sync.push"]._cron_process()
         self.assertEqual(row.state, "failed")
         self.assertIn("deleted", row.last_error)
+
+    def test_done_pushes_forgotten_after_a_month(self):
+        self._patch_push(fail="e-conomic is down")
+        Push = self.env["crm.sync.push"]
+        old_done, recent_done, failed = Push.create(
+            [
+                {"res_model": "res.partner", "res_id": self.feed.id, "state": state}
+                for state in ("done", "done", "failed")
+            ]
+        )
+        now = fields.Datetime.now()
+        old_done.done_on = now - timedelta(days=KEEP_DONE_DAYS + 1)
+        recent_done.done_on = now - timedelta(days=KEEP_DONE_DAYS - 1)
+        failed.next_try = now - timedelta(days=KEEP_DONE_DAYS + 100)
+        Push._gc_done_pushes()
+        self.assertEqual(
+            Push.search([("res_id", "=", self.feed.id)]),
+            recent_done | failed,
+            "only done pushes older than a month are forgotten",
+        )
 
     # ------------------------------------------------------------------
     # Bindings (the abstract API, on an in-memory link to this partner)
