@@ -1,0 +1,153 @@
+# Copyright 2026 crm_sync authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""What the customer link knows of the e-conomic side, for the status and Compare.
+
+The link keeps the mapped fields of the e-conomic customer as last read
+(``economic_values``, e-conomic field names): set by "Check now", Compare and
+Apply (``_crm_sync_economic_remember``), and for the fields both sides agree on
+whenever agreed values are recorded (a push, an incoming change, a resolved
+proposal). The partner's status is computed from it without calling e-conomic.
+"""
+
+from odoo import api, fields, models
+
+from ..utils import economic_compare
+from ..utils import economic_mapping as mapping
+
+
+class CrmSyncEconomicCustomer(models.Model):
+    _inherit = "crm.sync.economic.customer"
+
+    economic_values = fields.Json(
+        string="e-conomic Values",
+        readonly=True,
+        copy=False,
+        help="The mapped fields of the e-conomic customer as last read or agreed, "
+        "by e-conomic field name.",
+    )
+    economic_checked = fields.Datetime(
+        string="Last Checked",
+        readonly=True,
+        copy=False,
+        help="When the e-conomic customer was last read.",
+    )
+    economic_check_error = fields.Char(
+        string="Check Error",
+        readonly=True,
+        copy=False,
+        help="Why the last check of the e-conomic customer failed.",
+    )
+
+    # ------------------------------------------------------------------
+    # Values in e-conomic form
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_sync_economic_to_customer(self, values):
+        """``{economic field: value}`` of Odoo values in JSON form (the country
+        as an id): the mapped fields only, the country by its English name."""
+        values = dict(values)
+        if values.get("country_id"):
+            country = self.env["res.country"].browse(values["country_id"]).exists()
+            values["country_id"] = country.with_context(lang="en_US").name or False
+        customer = mapping.odoo_to_customer(values)
+        return {
+            field: economic_compare.clean(customer.get(field))
+            for field in economic_compare.ECONOMIC_FIELDS
+        }
+
+    @api.model
+    def _crm_sync_economic_customer_values(self, customer):
+        """The mapped fields of an e-conomic customer body."""
+        return {
+            field: economic_compare.clean(customer.get(field))
+            for field in economic_compare.ECONOMIC_FIELDS
+        }
+
+    def _crm_sync_economic_crm_values(self):
+        """The partner's side, in e-conomic form."""
+        self.ensure_one()
+        return self._crm_sync_economic_to_customer(self._crm_sync_local_values())
+
+    def _crm_sync_economic_remote_values(self):
+        """The e-conomic side as last known (read, or else agreed), no HTTP."""
+        self.ensure_one()
+        if self.economic_values:
+            return dict(self.economic_values)
+        if self.agreed_values:
+            return self._crm_sync_economic_to_customer(self.agreed_values)
+        return {}
+
+    # ------------------------------------------------------------------
+    # Recording what e-conomic holds
+    # ------------------------------------------------------------------
+
+    def _crm_sync_economic_remember(self, customer):
+        """Record ``customer`` (an e-conomic body just read or written) as the
+        e-conomic side of these links, clear the last check error, and set the
+        links' state from the comparison."""
+        self.write(
+            {
+                "economic_values": self._crm_sync_economic_customer_values(customer),
+                "economic_checked": fields.Datetime.now(),
+                "economic_check_error": False,
+            }
+        )
+        for link in self.filtered("customer_number"):
+            differences = link._crm_sync_economic_differences()
+            link.write(
+                {
+                    "state": "differs" if differences else "in_sync",
+                    "difference_count": len(differences),
+                }
+            )
+
+    def _crm_sync_economic_check_failed(self, message):
+        self.write(
+            {
+                "economic_check_error": message,
+                "economic_checked": fields.Datetime.now(),
+                "state": "error",
+            }
+        )
+
+    def _crm_sync_economic_differences(self):
+        """``{economic field: {"crm", "economic"}}`` as last known, no HTTP."""
+        self.ensure_one()
+        return economic_compare.differences(
+            self._crm_sync_economic_crm_values(),
+            self._crm_sync_economic_remote_values(),
+            self.record_id.sudo()._crm_sync_desync_region(),
+        )
+
+    def _crm_sync_economic_interactive_client(self, timeout):
+        """A client for a user waiting on the answer: short timeout, no retry
+        (an unreachable or busy e-conomic is reported at once)."""
+        self.ensure_one()
+        client = self.backend_id._crm_sync_economic_client(timeout=timeout)
+        client.max_retries = 0
+        return client
+
+    def _crm_sync_record_agreed(self, values, remote_version=None):
+        """Agreed values are e-conomic's too: update the known e-conomic side."""
+        before = {link.id: dict(link.agreed_values or {}) for link in self}
+        res = super()._crm_sync_record_agreed(values, remote_version=remote_version)
+        touched = {
+            mapping.ECONOMIC_FIELD_OF[fname]
+            for fname in values
+            if fname in mapping.ECONOMIC_FIELD_OF
+        }
+        for link in self.filtered("economic_values"):
+            agreed = self._crm_sync_economic_to_customer({**before[link.id], **values})
+            link.economic_values = {
+                **link.economic_values,
+                **{field: agreed[field] for field in touched},
+            }
+        return res
+
+    def _crm_sync_on_proposals_resolved(self, proposals):
+        # Apply (crm_sync_economic_apply) sends and records the values itself,
+        # synchronously: nothing to queue.
+        if self.env.context.get("crm_sync_economic_apply"):
+            return None
+        return super()._crm_sync_on_proposals_resolved(proposals)
