@@ -31,7 +31,7 @@ class ResPartner(models.Model):
         after applying (see ``crm_sync_economic_status``)."""
         choices = self._crm_sync_economic_check_choices(choices)
         self.check_access("write")
-        links = {partner: partner._crm_sync_economic_link() for partner in self}
+        links = {partner: partner._crm_sync_economic_status_link() for partner in self}
         for partner, link in links.items():
             if not link:
                 raise UserError(

@@ -89,7 +89,7 @@ class ResPartner(models.Model):
 
     def _compute_crm_sync_economic_last_sync(self):
         for partner in self:
-            link = partner._crm_sync_economic_link()
+            link = partner._crm_sync_economic_status_link()
             partner.crm_sync_economic_last_sync = (
                 link.last_sync or link.economic_checked
             )
@@ -100,12 +100,12 @@ class ResPartner(models.Model):
             partner.crm_sync_economic_available = bool(
                 partner._origin
                 and (
-                    partner._origin._crm_sync_economic_link()
+                    partner._origin._crm_sync_economic_status_link()
                     or Backend._crm_sync_economic_backends_for(partner._origin)
                 )
             )
 
-    def _crm_sync_economic_link(self):
+    def _crm_sync_economic_status_link(self):
         """The customer link of this partner (the first backend's), as superuser."""
         self.ensure_one()
         # sudo: the link is bookkeeping; callers checked the partner's access
@@ -114,7 +114,7 @@ class ResPartner(models.Model):
     def _crm_sync_economic_known_status(self):
         """The status from what the link knows: no call to e-conomic."""
         self.ensure_one()
-        link = self._origin._crm_sync_economic_link() if self._origin else None
+        link = self._origin._crm_sync_economic_status_link() if self._origin else None
         if not link:
             return {
                 "state": "not_linked",
@@ -175,7 +175,7 @@ class ResPartner(models.Model):
         """Read the linked customers from e-conomic now and record what they hold
         (or why they could not be read) on their links."""
         links = self.env["crm.sync.economic.customer"].union(
-            *(partner._crm_sync_economic_link() for partner in self)
+            *(partner._crm_sync_economic_status_link() for partner in self)
         )
         for backend, backend_links in links.grouped("backend_id").items():
             if not backend.enabled:
@@ -218,17 +218,6 @@ class ResPartner(models.Model):
             },
         }
 
-    def action_crm_sync_economic_push(self):
-        """Create in e-conomic / Update e-conomic: send the partner now."""
-        self.ensure_one()
-        numbers = self.crm_sync_economic_push()
-        return self._crm_sync_economic_notify(
-            self.env._(
-                "Sent to e-conomic: customer %(number)s.", number=numbers[str(self.id)]
-            ),
-            kind="success",
-        )
-
     def action_crm_sync_economic_check(self):
         """Check now: ask e-conomic for this customer."""
         self.ensure_one()
@@ -240,7 +229,7 @@ class ResPartner(models.Model):
         """Open the Compare window (reads the customer from e-conomic)."""
         self.ensure_one()
         self.check_access("read")
-        if not self._crm_sync_economic_link():
+        if not self._crm_sync_economic_status_link():
             raise UserError(
                 self.env._(
                     "%(partner)s is not in e-conomic: create it there first.",

@@ -41,7 +41,7 @@ class ResPartnerEconomicCompare(models.TransientModel):
         if not partner or "line_ids" not in fields_list:
             return res
         partner.check_access("read")
-        link = partner._crm_sync_economic_link()
+        link = partner._crm_sync_economic_status_link()
         if not link:
             raise UserError(
                 self.env._(
@@ -96,7 +96,7 @@ class ResPartnerEconomicCompare(models.TransientModel):
         choices = {line.economic_field: line.choice for line in lines}
         choices = partner._crm_sync_economic_check_choices(choices)
         partner.check_access("write")
-        link = partner._crm_sync_economic_link()
+        link = partner._crm_sync_economic_status_link()
         if not link or link.customer_number != self.customer_number:
             raise UserError(
                 self.env._(
