@@ -37,12 +37,28 @@ class ResPartnerEconomicCompare(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
-        partner = self.env["res.partner"].browse(res.get("partner_id")).exists()
-        if not partner or "line_ids" not in fields_list:
-            return res
+        if res.get("partner_id") and "line_ids" in fields_list:
+            res.update(self._crm_sync_economic_compared(res["partner_id"]))
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Created with a partner but no lines (XML-RPC): compare now.
+        for vals in vals_list:
+            if vals.get("partner_id") and not vals.get("line_ids"):
+                vals.update(self._crm_sync_economic_compared(vals["partner_id"]))
+        return super().create(vals_list)
+
+    @api.model
+    def _crm_sync_economic_compared(self, partner_id):
+        """``customer_number`` and ``line_ids`` of the window: the partner's
+        values and its customer's, read from e-conomic now."""
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        if not partner:
+            return {}
         partner.check_access("read")
         link = partner._crm_sync_economic_status_link()
-        if not link:
+        if not link.customer_number:
             raise UserError(
                 self.env._(
                     "%(partner)s is not in e-conomic: create it there first.",
@@ -58,8 +74,7 @@ class ResPartnerEconomicCompare(models.TransientModel):
             link._crm_sync_economic_customer_values(customer),
             partner.sudo()._crm_sync_desync_region(),
         )
-        res["customer_number"] = link.customer_number
-        res["line_ids"] = [
+        lines = [
             Command.create(
                 {
                     "sequence": sequence,
@@ -72,7 +87,7 @@ class ResPartnerEconomicCompare(models.TransientModel):
             )
             for sequence, (field, line) in enumerate(compared.items())
         ]
-        return res
+        return {"customer_number": link.customer_number, "line_ids": lines}
 
     @api.model
     def _display(self, value):
