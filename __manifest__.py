@@ -19,6 +19,7 @@
         "security/ir.model.access.csv",
         "security/crm_sync_proposal_security.xml",
         "security/crm_sync_conversion_job_security.xml",
+        "security/crm_sync_economic_security.xml",
         "data/crm_sync_field_mapping_data.xml",
         "data/crm_sync_lead_mapping_data.xml",
         "data/crm_sync_unique_field_data.xml",
@@ -42,12 +43,14 @@
         "views/crm_sync_proposal_views.xml",
         "views/res_partner_desync_views.xml",
         "views/res_partner_economic_views.xml",
+        "views/crm_sync_economic_link_views.xml",
+        "views/crm_sync_economic_backend_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_sync_portal_templates.xml",
         "views/crm_sync_push_views.xml",
         "views/crm_sync_menus.xml",
     ],
-    "demo": ["demo/crm_sync_demo.xml"],
+    "demo": ["demo/crm_sync_demo.xml", "demo/crm_sync_economic_demo.xml"],
     "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
