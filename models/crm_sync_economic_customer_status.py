@@ -43,14 +43,16 @@ class CrmSyncEconomicCustomer(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crm_sync_economic_to_customer(self, values):
+    def _crm_sync_economic_to_customer(self, values, remote=None):
         """``{economic field: value}`` of Odoo values in JSON form (the country
-        as an id): the mapped fields only, the country by its English name."""
+        as an id): the mapped fields only, the country by its English name.
+        With ``remote`` (the customer as read), e-conomic's other e-mail
+        addresses are kept."""
         values = dict(values)
         if values.get("country_id"):
             country = self.env["res.country"].browse(values["country_id"]).exists()
             values["country_id"] = country.with_context(lang="en_US").name or False
-        customer = mapping.odoo_to_customer(values)
+        customer = mapping.odoo_to_customer(values, remote=remote)
         return {
             field: economic_compare.clean(customer.get(field))
             for field in economic_compare.ECONOMIC_FIELDS
@@ -64,10 +66,12 @@ class CrmSyncEconomicCustomer(models.Model):
             for field in economic_compare.ECONOMIC_FIELDS
         }
 
-    def _crm_sync_economic_crm_values(self):
-        """The partner's side, in e-conomic form."""
+    def _crm_sync_economic_crm_values(self, remote=None):
+        """The partner's side, in e-conomic form (see ``_to_customer``)."""
         self.ensure_one()
-        return self._crm_sync_economic_to_customer(self._crm_sync_local_values())
+        return self._crm_sync_economic_to_customer(
+            self._crm_sync_local_values(), remote=remote
+        )
 
     def _crm_sync_economic_remote_values(self):
         """The e-conomic side as last known (read, or else agreed), no HTTP."""

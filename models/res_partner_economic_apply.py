@@ -105,7 +105,7 @@ class ResPartner(models.Model):
         to_economic = [f for f, choice in choices.items() if choice == "crm"]
         changes = {
             field: value
-            for field, value in link._crm_sync_economic_crm_values().items()
+            for field, value in link._crm_sync_economic_crm_values(customer).items()
             if field in to_economic
         }
         if changes:

@@ -36,15 +36,15 @@ class TestEconomicCompareUtils(BaseCase):
 
     def test_differences_keyed_by_economic_field(self):
         diff = economic_compare.differences(
-            {"city": "Aarhus", "email": "a@acme.dk"},
-            {"city": "Odense", "email": "a@acme.dk b@acme.dk"},
+            {"city": "Aarhus", "email": "a@acme.dk", "zip": "8000"},
+            {"city": "Odense", "email": "A@acme.dk b@acme.dk", "zip": "8000"},
+        )
+        self.assertEqual(diff, {"city": {"crm": "Aarhus", "economic": "Odense"}})
+        diff = economic_compare.differences(
+            {"email": "b@acme.dk"}, {"email": "a@acme.dk b@acme.dk"}
         )
         self.assertEqual(
-            diff,
-            {
-                "city": {"crm": "Aarhus", "economic": "Odense"},
-                "email": {"crm": "a@acme.dk", "economic": "a@acme.dk b@acme.dk"},
-            },
+            diff, {"email": {"crm": "b@acme.dk", "economic": "a@acme.dk b@acme.dk"}}
         )
 
     def test_check_choices(self):

@@ -5,9 +5,10 @@
 Both sides are given in e-conomic form (``{economic field: value}``, e.g. from
 ``economic_mapping.odoo_to_customer``); values are normalised before they are
 compared, so that formatting never counts as a difference: phones in the
-partner's region, e-mails as a set of lower-cased addresses (e-conomic may hold
-several), company ids without spaces or a country prefix, countries by ISO code
-(e-conomic holds free text), the rest with blanks collapsed.
+partner's region, e-mails by e-conomic's first address (it may hold several;
+the others stay there), company ids without spaces or a country prefix,
+countries by ISO code (e-conomic holds free text), the rest with blanks
+collapsed.
 """
 
 from . import desync
@@ -63,8 +64,9 @@ def normalize(field, value, region=None):
     if not isinstance(value, str):
         return value
     if field == "email":
-        emails = {email.strip().lower() for email in mapping.split_emails(value)}
-        return tuple(sorted(email for email in emails if email)) or False
+        # The CRM holds e-conomic's first address; the others stay in e-conomic.
+        emails = mapping.split_emails(value)
+        return emails[0].casefold() if emails else False
     if field in PHONE_FIELDS:
         return desync.normalize_phone(value, region)
     if field in COMPANY_ID_FIELDS:
