@@ -174,8 +174,11 @@ class ResPartner(models.Model):
     def _crm_sync_economic_refresh(self):
         """Read the linked customers from e-conomic now and record what they hold
         (or why they could not be read) on their links."""
-        links = self.env["crm.sync.economic.customer"].union(
-            *(partner._crm_sync_economic_status_link() for partner in self)
+        # sudo: the links are bookkeeping; the caller may read these partners
+        links = (
+            self.env["crm.sync.economic.customer"]
+            .sudo()
+            .union(*(partner._crm_sync_economic_status_link() for partner in self))
         )
         for backend, backend_links in links.grouped("backend_id").items():
             if not backend.enabled:
