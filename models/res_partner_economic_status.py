@@ -55,7 +55,8 @@ class ResPartner(models.Model):
         store=True,
     )
     crm_sync_economic_message = fields.Char(
-        string="e-conomic Message",
+        string="e-conomic Error",
+        help="Why the last check of, or push to, e-conomic failed.",
         compute="_compute_crm_sync_economic_status",
         store=True,
     )
@@ -85,7 +86,9 @@ class ResPartner(models.Model):
             partner.crm_sync_economic_state = status["state"]
             partner.crm_sync_economic_customer_number = status["customer_number"]
             partner.crm_sync_economic_difference_count = len(status["differences"])
-            partner.crm_sync_economic_message = status["message"] or False
+            partner.crm_sync_economic_message = (
+                status["message"] if status["state"] == "error" else False
+            )
 
     def _compute_crm_sync_economic_last_sync(self):
         for partner in self:
