@@ -73,14 +73,61 @@ class CrmSyncEconomicCustomer(models.Model):
             self._crm_sync_local_values(), remote=remote
         )
 
-    def _crm_sync_economic_remote_values(self):
-        """The e-conomic side as last known (read, or else agreed), no HTTP."""
+    def _crm_sync_economic_remote_values(self, pending=None):
+        """The e-conomic side as last known, no HTTP: as last read (or else as
+        agreed), with the values this link proposed since (a field changed on
+        both sides: the proposal holds e-conomic's value).
+
+        :param pending: ``{link id: {odoo field: value}}`` prefetched by
+            :meth:`_crm_sync_economic_pending_values` for a batch.
+        """
         self.ensure_one()
         if self.economic_values:
-            return dict(self.economic_values)
-        if self.agreed_values:
-            return self._crm_sync_economic_to_customer(self.agreed_values)
-        return {}
+            remote = dict(self.economic_values)
+        elif self.agreed_values:
+            remote = self._crm_sync_economic_to_customer(self.agreed_values)
+        else:
+            remote = {}
+        if pending is None:
+            pending = self._crm_sync_economic_pending_values()
+        proposed = pending.get(self.id)
+        if proposed:
+            values = {**(self.agreed_values or {}), **proposed}
+            converted = self._crm_sync_economic_to_customer(values)
+            for fname in proposed:
+                field = mapping.ECONOMIC_FIELD_OF.get(fname)
+                if field:
+                    remote[field] = converted.get(field, False)
+        return remote
+
+    def _crm_sync_economic_pending_values(self):
+        """``{link id: {odoo field: value}}``: the pending proposals of these
+        links made after the customer was last read, in one query."""
+        if not self:
+            return {}
+        # sudo: the links' own proposals, compared, never returned as such
+        proposals = (
+            self.env["crm.sync.proposal"]
+            .sudo()
+            .search(
+                [
+                    ("source_model", "=", self._name),
+                    ("source_res_id", "in", self.ids),
+                    ("state", "=", "pending"),
+                ],
+                order="proposed_on, id",
+            )
+        )
+        checked = {link.id: link.economic_checked for link in self}
+        result = {}
+        for proposal in proposals:
+            link_id = proposal.source_res_id
+            if checked.get(link_id) and proposal.proposed_on <= checked[link_id]:
+                continue
+            result.setdefault(link_id, {})[proposal.field_name] = (
+                proposal._get_typed_value("value")
+            )
+        return result
 
     # ------------------------------------------------------------------
     # Recording what e-conomic holds
@@ -115,12 +162,12 @@ class CrmSyncEconomicCustomer(models.Model):
             }
         )
 
-    def _crm_sync_economic_differences(self):
+    def _crm_sync_economic_differences(self, pending=None):
         """``{economic field: {"crm", "economic"}}`` as last known, no HTTP."""
         self.ensure_one()
         return economic_compare.differences(
             self._crm_sync_economic_crm_values(),
-            self._crm_sync_economic_remote_values(),
+            self._crm_sync_economic_remote_values(pending),
             self.record_id.sudo()._crm_sync_desync_region(),
         )
 

@@ -79,10 +79,14 @@ class ResPartner(models.Model):
         "economic_link_ids.economic_values",
         "economic_link_ids.economic_check_error",
         "economic_link_ids.last_error",
+        "crm_sync_proposal_ids.state",
     )
     def _compute_crm_sync_economic_status(self):
+        # sudo: the links are bookkeeping, read for the stored status only
+        links = self._origin.sudo().economic_link_ids
+        pending = links._crm_sync_economic_pending_values()
         for partner in self:
-            status = partner._crm_sync_economic_known_status()
+            status = partner._crm_sync_economic_known_status(pending)
             partner.crm_sync_economic_state = status["state"]
             partner.crm_sync_economic_customer_number = status["customer_number"]
             partner.crm_sync_economic_difference_count = len(status["differences"])
@@ -114,8 +118,10 @@ class ResPartner(models.Model):
         # sudo: the link is bookkeeping; callers checked the partner's access
         return self.sudo().economic_link_ids.sorted("id")[:1]
 
-    def _crm_sync_economic_known_status(self):
-        """The status from what the link knows: no call to e-conomic."""
+    def _crm_sync_economic_known_status(self, pending=None):
+        """The status from what the link knows: no call to e-conomic.
+
+        :param pending: see ``_crm_sync_economic_remote_values``."""
         self.ensure_one()
         link = self._origin._crm_sync_economic_status_link() if self._origin else None
         if not link:
@@ -133,7 +139,7 @@ class ResPartner(models.Model):
                 "message": link.last_error
                 or self.env._("Not in e-conomic yet: waiting to be sent."),
             }
-        differences = link._crm_sync_economic_differences()
+        differences = link._crm_sync_economic_differences(pending)
         error = link.economic_check_error or link.last_error
         if error:
             state, message = "error", error
@@ -169,8 +175,10 @@ class ResPartner(models.Model):
         self.check_access("read")
         if refresh:
             self._crm_sync_economic_refresh()
+        # sudo: the links are bookkeeping; the caller may read these partners
+        pending = self.sudo().economic_link_ids._crm_sync_economic_pending_values()
         return {
-            str(partner.id): partner._crm_sync_economic_known_status()
+            str(partner.id): partner._crm_sync_economic_known_status(pending)
             for partner in self
         }
 

@@ -192,6 +192,18 @@ class TestEconomicStatus(EconomicStatusCommon):
         self.partner.city = "Odense"
         self.assertEqual(self.partner.crm_sync_economic_state, "in_sync")
 
+    def test_conflict_proposal_shows_differs(self):
+        """A field changed on both sides becomes a proposal of the link (the
+        incoming sync): the status says "differs" without asking e-conomic."""
+        self.fake.reset_counters()
+        self.partner._crm_sync_propose({"city": "Odense"}, self.link)
+        self.assertEqual(self.partner.crm_sync_economic_state, "differs")
+        status = self._status()
+        self.assertEqual(
+            status["differences"], {"city": {"crm": "Aarhus", "economic": "Odense"}}
+        )
+        self.assertEqual(self.fake.count(), 0)
+
     def test_error_when_economic_is_down(self):
         fake = FakeEconomic().start()
         self.backend.api_url = fake.url
