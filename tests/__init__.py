@@ -29,3 +29,5 @@ from . import test_wizard_access
 from . import test_uninstall
 from . import test_portal_flow
 from . import test_economic_client
+from . import test_economic_mapping
+from . import test_economic_schemas

@@ -51,7 +51,10 @@ READ_ONLY_CUSTOMER_KEYS = frozenset(
         "eInvoicingDisabledByDefault",
     }
 )
-READ_ONLY_CONTACT_KEYS = frozenset({"self", "deleted", "metaData"})
+#: Customer properties that reference a contact (``{customerContactNumber,
+#: self}`` when written; a read adds ``customer``).
+CONTACT_REFERENCES = ("attention", "customerContact")
+READ_ONLY_CONTACT_KEYS = frozenset({"self", "deleted", "metaData", "sortKey"})
 _RATE_RE = re.compile(r"token-limit-(\d+)-per-(\d+)-seconds:\s*(\d+)\s*/\s*(\d+)")
 _FILTER_ESCAPES = str.maketrans({"$": "$$", "(": "$(", ")": "$)", "*": "$*", ",": "$,"})
 
@@ -213,8 +216,12 @@ def _collect_field_errors(errors, prefix, result):
 def merge_record(current, changes, read_only):
     """The full body for a PUT: ``current`` without its read-only keys, with
     ``changes`` applied. An empty change (None, False, "") removes the key,
-    because e-conomic rejects explicit nulls and clears omitted properties."""
+    because e-conomic rejects explicit nulls and clears omitted properties.
+    Contact references lose their read-only ``customer`` part."""
     body = {k: v for k, v in current.items() if k not in read_only}
+    for key in CONTACT_REFERENCES:
+        if isinstance(body.get(key), dict):
+            body[key] = {k: v for k, v in body[key].items() if k != "customer"}
     for key, value in changes.items():
         if value is None or value is False or value == "":
             body.pop(key, None)
