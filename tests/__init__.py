@@ -31,3 +31,4 @@ from . import test_portal_flow
 from . import test_economic_client
 from . import test_economic_mapping
 from . import test_economic_schemas
+from . import test_economic_fake
