@@ -16,6 +16,9 @@ import secrets
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..utils import economic_client as ec
+from ..utils.economic_mapping import country_code
+
 TOKEN_FIELDS = ("app_secret_token", "agreement_grant_token")
 OPTION_KINDS = [
     ("customer_group", "Customer Group"),
@@ -286,8 +289,6 @@ class CrmSyncEconomicBackend(models.Model):
     def _crm_sync_economic_client(self, timeout=None):
         """The HTTP client of this agreement (``utils/economic_client.py``)."""
         self.ensure_one()
-        from ..utils.economic_client import EconomicClient
-
         # sudo: the tokens are read for the request only, never returned
         backend = self.sudo()
         if not (backend.app_secret_token and backend.agreement_grant_token):
@@ -301,7 +302,7 @@ class CrmSyncEconomicBackend(models.Model):
         kwargs = {"openapi_url": backend.openapi_url}
         if timeout:
             kwargs["timeout"] = timeout
-        return EconomicClient(
+        return ec.EconomicClient(
             backend.api_url.rstrip("/"),
             backend.app_secret_token,
             backend.agreement_grant_token,
@@ -310,8 +311,6 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_error_message(self, exc):
         """A clear, translated message for any error of the client."""
-        from ..utils import economic_client as ec
-
         name = self.display_name or "e-conomic"
         if isinstance(exc, ec.EconomicAuthError):
             return self.env._(
@@ -347,12 +346,10 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_call(self, method, *args, timeout=None, **kwargs):
         """``client.<method>(*args, **kwargs)``; client errors become UserError."""
-        from ..utils.economic_client import EconomicError
-
         client = self._crm_sync_economic_client(timeout=timeout)
         try:
             return getattr(client, method)(*args, **kwargs)
-        except EconomicError as exc:
+        except ec.EconomicError as exc:
             raise self._crm_sync_economic_user_error(exc) from exc
 
     def _crm_sync_economic_check_manager(self):
@@ -487,8 +484,6 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_country_id(self, text):
         """The res.country id for e-conomic's free-text country, or False."""
-        from ..utils.economic_mapping import country_code
-
         code = country_code(text) if text else None
         if not code:
             return False

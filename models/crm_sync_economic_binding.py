@@ -24,7 +24,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..utils import three_way
+from ..utils import economic_mapping, three_way
+from ..utils.economic_client import EconomicError
 
 LINK_STATES = [
     ("to_create", "Not yet in e-conomic"),
@@ -33,22 +34,6 @@ LINK_STATES = [
     ("differs", "Differs"),
     ("error", "Error"),
 ]
-#: The Odoo fields of a customer link (``utils/economic_mapping.CUSTOMER_FIELDS``).
-CUSTOMER_FIELDS = (
-    "name",
-    "street",
-    "street2",
-    "zip",
-    "city",
-    "country_id",
-    "email",
-    "phone",
-    "mobile",
-    "website",
-    "company_registry",
-    "vat",
-)
-CONTACT_FIELDS = ("name", "email", "phone")
 #: Fields sent together because e-conomic holds them in one property.
 JOINED_FIELDS = {"street": ("street", "street2"), "street2": ("street", "street2")}
 
@@ -220,7 +205,7 @@ class CrmSyncEconomicCustomer(models.Model):
     _inherit = "crm.sync.economic.link.mixin"
     _description = "e-conomic Customer Link"
     _order = "backend_id, customer_number, id"
-    _crm_sync_fields = CUSTOMER_FIELDS
+    _crm_sync_fields = economic_mapping.CUSTOMER_FIELDS
 
     customer_number = fields.Integer(readonly=True, index=True, copy=False)
     contact_link_ids = fields.One2many(
@@ -238,21 +223,18 @@ class CrmSyncEconomicCustomer(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crm_sync_economic_to_remote(self, values):
-        """``{e-conomic field: value}`` from Odoo values in JSON form."""
-        from ..utils import economic_mapping
-
+    def _crm_sync_economic_to_remote(self, values, remote=None):
+        """``{e-conomic field: value}`` from Odoo values in JSON form; with
+        ``remote`` (the customer as read), its other e-mails are kept."""
         values = dict(values)
         if "country_id" in values:
             country = self.env["res.country"].browse(values["country_id"] or [])
             values["country_id"] = country.with_context(lang="en_US").name or False
-        return economic_mapping.odoo_to_customer(values)
+        return economic_mapping.odoo_to_customer(values, remote=remote)
 
     def _crm_sync_economic_from_remote(self, customer):
         """``{odoo field: value}`` (JSON form) of an e-conomic customer; a
         country e-conomic spells in a way we do not know stays text."""
-        from ..utils import economic_mapping
-
         values = economic_mapping.customer_to_odoo(customer)
         text = values.get("country_id")
         if text:
@@ -264,8 +246,6 @@ class CrmSyncEconomicCustomer(models.Model):
     @api.model
     def _crm_sync_economic_mapping_html(self):
         """The field mapping, as a table (backend form, docs/ECONOMIC.md)."""
-        from ..utils import economic_mapping
-
         Partner = self.env["res.partner"]
         rows = [
             Markup("<tr><td>%s</td><td><code>%s</code></td></tr>")
@@ -289,8 +269,6 @@ class CrmSyncEconomicCustomer(models.Model):
     def _crm_sync_economic_send(self, fnames=None):
         """Create the customer, or send the CRM's changes (read-modify-write);
         then its contacts. ``fnames``: send these fields whatever changed."""
-        from ..utils.economic_client import EconomicError
-
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
@@ -326,9 +304,8 @@ class CrmSyncEconomicCustomer(models.Model):
         forced fields) are sent; a field e-conomic changed alone is left for
         the incoming sync; a field changed on both sides is not sent."""
         client = self.backend_id._crm_sync_economic_client()
-        current = self._crm_sync_economic_from_remote(
-            client.get_customer(self.customer_number)
-        )
+        raw = client.get_customer(self.customer_number)
+        current = self._crm_sync_economic_from_remote(raw)
         forced = set(fnames or ()) | set(self.force_push_fields or ())
         decisions = self._crm_sync_decide(current, local_values=local)
         send = [
@@ -345,7 +322,9 @@ class CrmSyncEconomicCustomer(models.Model):
         ]
         customer = None
         if send:
-            changes = self._crm_sync_economic_to_remote({f: local[f] for f in send})
+            changes = self._crm_sync_economic_to_remote(
+                {f: local[f] for f in send}, remote=raw
+            )
             customer = client.update_customer(self.customer_number, changes)
             current.update(self._crm_sync_economic_from_remote(customer))
         version = (customer or {}).get("lastUpdated") or self.remote_version
@@ -369,7 +348,7 @@ class CrmSyncEconomicContact(models.Model):
     _inherit = "crm.sync.economic.link.mixin"
     _description = "e-conomic Contact Link"
     _order = "customer_link_id, contact_number, id"
-    _crm_sync_fields = CONTACT_FIELDS
+    _crm_sync_fields = economic_mapping.CONTACT_FIELDS
 
     customer_link_id = fields.Many2one(
         "crm.sync.economic.customer",
@@ -426,8 +405,6 @@ class CrmSyncEconomicContact(models.Model):
 
     def _crm_sync_economic_send(self, fnames=None):
         """Create the contact, or send the CRM's changes (read-modify-write)."""
-        from ..utils.economic_client import EconomicError
-
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
@@ -466,12 +443,8 @@ class CrmSyncEconomicContact(models.Model):
 
     @api.model
     def _crm_sync_economic_to_remote(self, values):
-        from ..utils import economic_mapping
-
         return economic_mapping.odoo_to_contact(values)
 
     @api.model
     def _crm_sync_economic_from_remote(self, contact):
-        from ..utils import economic_mapping
-
         return economic_mapping.contact_to_odoo(contact) if contact else {}

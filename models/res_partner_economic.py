@@ -19,7 +19,7 @@ synchronous push (docs/ECONOMIC.md).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .crm_sync_economic_binding import CONTACT_FIELDS, CUSTOMER_FIELDS
+from ..utils.economic_mapping import CONTACT_FIELDS, CUSTOMER_FIELDS
 
 #: Changes that can make a partner a customer or a contact of one.
 STRUCTURE_FIELDS = ("parent_id", "is_company", "type", "customer_rank", "active")
