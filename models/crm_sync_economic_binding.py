@@ -19,6 +19,9 @@ agreement are sent, plus those a user chose to keep (Keep in Check data,
 turns it into a proposal.
 """
 
+import hashlib
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -78,12 +81,19 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_idempotency_key(self, kind):
-        """Stable per database, backend and partner: a retried create (after
-        a crash, a timeout or a rollback) replays instead of creating again."""
+    def _crm_sync_economic_idempotency_key(self, kind, body):
+        """Stable per database, backend, partner and body: a retried create
+        (after a crash, a timeout or a lost commit) replays instead of creating
+        again. The body's digest is part of it because e-conomic replays a
+        *refused* create too (for an hour): once the data is fixed, the next
+        create must be a new request."""
         self.ensure_one()
         dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"crm-sync-{dbuuid}-{self.backend_id.id}-{kind}-{self.record_id.id}"
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        link = f"{self.backend_id.id}-{kind}-{self.record_id.id}"
+        return f"crm-sync-{dbuuid}-{link}-{digest}"
 
     def _crm_sync_economic_changed_fields(self, local, forced=None):
         """Fields to send: changed in the CRM since the last agreement, plus the
@@ -290,7 +300,8 @@ class CrmSyncEconomicCustomer(models.Model):
         }
         client = backend._crm_sync_economic_client()
         customer = client.create_customer(
-            body, idempotency_key=self._crm_sync_economic_idempotency_key("customer")
+            body,
+            idempotency_key=self._crm_sync_economic_idempotency_key("customer", body),
         )
         number = customer["customerNumber"]
         self.write({"customer_number": number, "remote_id": str(number)})
@@ -412,10 +423,13 @@ class CrmSyncEconomicContact(models.Model):
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
+                body = self._crm_sync_economic_to_remote(local)
                 contact = client.create_contact(
                     number,
-                    self._crm_sync_economic_to_remote(local),
-                    idempotency_key=self._crm_sync_economic_idempotency_key("contact"),
+                    body,
+                    idempotency_key=self._crm_sync_economic_idempotency_key(
+                        "contact", body
+                    ),
                 )
                 self.write(
                     {
