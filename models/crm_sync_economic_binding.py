@@ -186,7 +186,13 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         return False
 
     def _crm_sync_push_failed(self, message):
+        """The push queue's failure report: on the link and the backend."""
         self.write({"last_error": message, "state": "error"})
+        for link in self:
+            # sudo: the backend's status shows the last error to its managers
+            link.backend_id.sudo().last_error = (
+                f"{link.record_id.display_name}: {message}"
+            )
 
     def _crm_sync_on_proposals_resolved(self, proposals):
         """Kept or replaced values are the CRM's choice: forced in the push."""

@@ -193,6 +193,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         )
         self.assertEqual((row.state, row.attempts), ("pending", 1))
         self.assertEqual(self.backend.error_count, 1)
+        self.assertIn("name must be at most 255", self.backend.last_error)
         partner.name = "Kort Navn ApS"
         row.next_try = row.create_date
         self._process_pushes()
