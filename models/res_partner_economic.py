@@ -218,7 +218,8 @@ class ResPartner(models.Model):
                 )
             link = customer._crm_sync_economic_link(backend)
             result[str(partner.id)] = link._crm_sync_economic_send(
-                fnames=link._crm_sync_field_names()
+                fnames=link._crm_sync_field_names(),
+                client=backend._crm_sync_economic_interactive_client(),
             )
         return result
 

@@ -230,6 +230,57 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         self.assertTrue(link.needs_push)
         self.assertEqual(link.state, "to_create")
 
+    def test_agreed_values_make_the_echo_a_no_op(self):
+        """What e-conomic holds after our push is what the link agreed: the
+        webhook our own push causes finds nothing to do."""
+        partner = self._company(email="info@skovly.dk", street2=False)
+        link = self._pushed(partner)
+        partner.write(
+            {"street": "Nyvej 1", "street2": "1. sal", "website": "skovly.dk"}
+        )
+        self._process_pushes()
+        remote = link._crm_sync_economic_from_remote(
+            self.fake.customer(link.customer_number)
+        )
+        decisions = link._crm_sync_decide(remote)
+        self.assertEqual(set(decisions.values()), {"equal"}, decisions)
+        self.assertEqual(
+            link.remote_version, self.fake.customer(link.customer_number)["lastUpdated"]
+        )
+
+    def test_rate_limited_push_still_goes_through(self):
+        partner = self._company()
+        self.fake.fail_next(status=429, count=2, retry_after=0, path="/customers")
+        link = self._link(partner)
+        self._process_pushes()
+        self.assertEqual(link.state, "in_sync", link.last_error)
+        self.assertEqual(self.fake.count("POST", "/customers"), 3)
+
+    def test_unreachable_economic_clear_error_quickly(self):
+        partner = self._company()
+        self.fake.fail_next(status=503, count=2, retry_after=0)
+        with self.assertRaisesRegex(UserError, "could not be reached"):
+            partner.crm_sync_economic_push()
+        self.assertEqual(self.fake.count(), 2, "a user waits: one retry only")
+
+    def test_one_contact_refused_the_rest_goes_on(self):
+        partner = self._company()
+        bad = self.env["res.partner"].create(
+            {"name": "Lang Telefon", "parent_id": partner.id, "phone": "1" * 60}
+        )
+        good = self.env["res.partner"].create(
+            {"name": "Kort Telefon", "parent_id": partner.id, "phone": "12345678"}
+        )
+        link = self._link(partner)
+        self._process_pushes()
+        self.assertEqual(link.state, "in_sync", link.last_error)
+        by_partner = {c.record_id: c for c in link.contact_link_ids}
+        self.assertEqual(by_partner[good].state, "in_sync")
+        self.assertEqual(by_partner[bad].state, "error")
+        self.assertIn("phone", by_partner[bad].last_error)
+        names = [c["name"] for c in self.fake.contacts(link.customer_number)]
+        self.assertEqual(names, ["Kort Telefon"])
+
     def test_wrong_tokens_push_clear_error(self):
         partner = self._company()
         self.backend.app_secret_token = "wrong"
