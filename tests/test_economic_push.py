@@ -369,6 +369,25 @@ class TestEconomicPushPolicy(EconomicPushMixin, CrmSyncCommon):
         link = self._link(partner)
         self.assertEqual(link.contact_link_ids.record_id, person)
 
+    def test_rank_change_applies_the_policy_before_commit(self):
+        """account's _increase_rank writes customer_rank in SQL then calls
+        modified(): the policy runs in the transaction's precommit."""
+        partner = self._company()
+        self.env["crm.lead"].with_context(crm_sync_no_export=True).create(
+            {
+                "name": "Won before",
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "stage_id": self.won_stage.id,
+            }
+        )
+        self.assertFalse(self._link(partner))
+        # modified(["customer_rank"]) calls this (no customer_rank field here)
+        partner._crm_sync_economic_rank_changed()
+        self.assertFalse(self._link(partner), "applied before commit, not at once")
+        self.env.cr.flush()
+        self.assertTrue(self._link(partner))
+
     def test_create_in_economic_button_sends_a_prospect(self):
         partner = self._company()
         action = partner.with_user(self.user_salesman).action_crm_sync_economic_push()
