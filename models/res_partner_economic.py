@@ -79,7 +79,9 @@ class ResPartner(models.Model):
             partners._crm_sync_economic_apply_policy(created=True)
 
     def modified(self, fnames, create=False, before=False):
-        res = super().modified(fnames, create=create, before=before)
+        res = super().modified(  # pylint: disable=assignment-from-none
+            fnames, create=create, before=before
+        )
         if (
             "customer_rank" in fnames
             and not (create or before)
