@@ -16,6 +16,9 @@ import secrets
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..utils import economic_client as ec
+from ..utils.economic_mapping import country_code
+
 TOKEN_FIELDS = ("app_secret_token", "agreement_grant_token")
 OPTION_KINDS = [
     ("customer_group", "Customer Group"),
@@ -283,11 +286,11 @@ class CrmSyncEconomicBackend(models.Model):
     # Client and errors
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_client(self, timeout=None):
-        """The HTTP client of this agreement (``utils/economic_client.py``)."""
+    def _crm_sync_economic_client(self, timeout=None, max_retries=None):
+        """The HTTP client of this agreement (``utils/economic_client.py``).
+        A user waiting for the answer gets a short ``timeout`` and few
+        ``max_retries``; background jobs the client's defaults."""
         self.ensure_one()
-        from ..utils.economic_client import EconomicClient
-
         # sudo: the tokens are read for the request only, never returned
         backend = self.sudo()
         if not (backend.app_secret_token and backend.agreement_grant_token):
@@ -301,7 +304,9 @@ class CrmSyncEconomicBackend(models.Model):
         kwargs = {"openapi_url": backend.openapi_url}
         if timeout:
             kwargs["timeout"] = timeout
-        return EconomicClient(
+        if max_retries is not None:
+            kwargs["max_retries"] = max_retries
+        return ec.EconomicClient(
             backend.api_url.rstrip("/"),
             backend.app_secret_token,
             backend.agreement_grant_token,
@@ -310,8 +315,6 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_error_message(self, exc):
         """A clear, translated message for any error of the client."""
-        from ..utils import economic_client as ec
-
         name = self.display_name or "e-conomic"
         if isinstance(exc, ec.EconomicAuthError):
             return self.env._(
@@ -329,8 +332,8 @@ class CrmSyncEconomicBackend(models.Model):
             )
         if isinstance(exc, ec.EconomicUnavailable):
             return self.env._(
-                "e-conomic could not be reached at %(url)s: %(detail)s. It will be "
-                "tried again later.",
+                "e-conomic could not be reached at %(url)s (%(detail)s). Try again "
+                "later: changes waiting to be sent are retried automatically.",
                 url=self.api_url,
                 detail=exc.describe(),
             )
@@ -345,14 +348,17 @@ class CrmSyncEconomicBackend(models.Model):
     def _crm_sync_economic_user_error(self, exc):
         return UserError(self._crm_sync_economic_error_message(exc))
 
-    def _crm_sync_economic_call(self, method, *args, timeout=None, **kwargs):
-        """``client.<method>(*args, **kwargs)``; client errors become UserError."""
-        from ..utils.economic_client import EconomicError
+    def _crm_sync_economic_interactive_client(self):
+        """For a user waiting for the answer: 15 s, one retry."""
+        return self._crm_sync_economic_client(timeout=15, max_retries=1)
 
-        client = self._crm_sync_economic_client(timeout=timeout)
+    def _crm_sync_economic_call(self, method, *args, **kwargs):
+        """``client.<method>(*args, **kwargs)`` for a user waiting for the
+        answer; client errors become UserError."""
+        client = self._crm_sync_economic_interactive_client()
         try:
             return getattr(client, method)(*args, **kwargs)
-        except EconomicError as exc:
+        except ec.EconomicError as exc:
             raise self._crm_sync_economic_user_error(exc) from exc
 
     def _crm_sync_economic_check_manager(self):
@@ -370,7 +376,7 @@ class CrmSyncEconomicBackend(models.Model):
         self.ensure_one()
         self._crm_sync_economic_check_manager()
         self.check_access("write")
-        info = self._crm_sync_economic_call("get_self", timeout=15)
+        info = self._crm_sync_economic_call("get_self")
         result = {
             "agreementNumber": info.get("agreementNumber") or 0,
             "companyName": (info.get("company") or {}).get("name") or "",
@@ -487,8 +493,6 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_country_id(self, text):
         """The res.country id for e-conomic's free-text country, or False."""
-        from ..utils.economic_mapping import country_code
-
         code = country_code(text) if text else None
         if not code:
             return False

@@ -19,12 +19,16 @@ agreement are sent, plus those a user chose to keep (Keep in Check data,
 turns it into a proposal.
 """
 
+import hashlib
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..utils import three_way
+from ..utils import economic_mapping, three_way
+from ..utils.economic_client import EconomicError
 
 LINK_STATES = [
     ("to_create", "Not yet in e-conomic"),
@@ -33,22 +37,6 @@ LINK_STATES = [
     ("differs", "Differs"),
     ("error", "Error"),
 ]
-#: The Odoo fields of a customer link (``utils/economic_mapping.CUSTOMER_FIELDS``).
-CUSTOMER_FIELDS = (
-    "name",
-    "street",
-    "street2",
-    "zip",
-    "city",
-    "country_id",
-    "email",
-    "phone",
-    "mobile",
-    "website",
-    "company_registry",
-    "vat",
-)
-CONTACT_FIELDS = ("name", "email", "phone")
 #: Fields sent together because e-conomic holds them in one property.
 JOINED_FIELDS = {"street": ("street", "street2"), "street2": ("street", "street2")}
 
@@ -93,12 +81,19 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_idempotency_key(self, kind):
-        """Stable per database, backend and partner: a retried create (after
-        a crash, a timeout or a rollback) replays instead of creating again."""
+    def _crm_sync_economic_idempotency_key(self, kind, body):
+        """Stable per database, backend, partner and body: a retried create
+        (after a crash, a timeout or a lost commit) replays instead of creating
+        again. The body's digest is part of it because e-conomic replays a
+        *refused* create too (for an hour): once the data is fixed, the next
+        create must be a new request."""
         self.ensure_one()
         dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"crm-sync-{dbuuid}-{self.backend_id.id}-{kind}-{self.record_id.id}"
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        link = f"{self.backend_id.id}-{kind}-{self.record_id.id}"
+        return f"crm-sync-{dbuuid}-{link}-{digest}"
 
     def _crm_sync_economic_changed_fields(self, local, forced=None):
         """Fields to send: changed in the CRM since the last agreement, plus the
@@ -191,7 +186,13 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         return False
 
     def _crm_sync_push_failed(self, message):
+        """The push queue's failure report: on the link and the backend."""
         self.write({"last_error": message, "state": "error"})
+        for link in self:
+            # sudo: the backend's status shows the last error to its managers
+            link.backend_id.sudo().last_error = (
+                f"{link.record_id.display_name}: {message}"
+            )
 
     def _crm_sync_on_proposals_resolved(self, proposals):
         """Kept or replaced values are the CRM's choice: forced in the push."""
@@ -207,7 +208,9 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 )
         return super()._crm_sync_on_proposals_resolved(proposals)
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
+        """Send this link's CRM values (concrete models); ``fnames`` are sent
+        whatever changed; ``client`` defaults to the backend's."""
         raise NotImplementedError()
 
     def _crm_sync_economic_fail(self, exc):
@@ -220,7 +223,7 @@ class CrmSyncEconomicCustomer(models.Model):
     _inherit = "crm.sync.economic.link.mixin"
     _description = "e-conomic Customer Link"
     _order = "backend_id, customer_number, id"
-    _crm_sync_fields = CUSTOMER_FIELDS
+    _crm_sync_fields = economic_mapping.CUSTOMER_FIELDS
 
     customer_number = fields.Integer(readonly=True, index=True, copy=False)
     contact_link_ids = fields.One2many(
@@ -238,21 +241,18 @@ class CrmSyncEconomicCustomer(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crm_sync_economic_to_remote(self, values):
-        """``{e-conomic field: value}`` from Odoo values in JSON form."""
-        from ..utils import economic_mapping
-
+    def _crm_sync_economic_to_remote(self, values, remote=None):
+        """``{e-conomic field: value}`` from Odoo values in JSON form; with
+        ``remote`` (the customer as read), its other e-mails are kept."""
         values = dict(values)
         if "country_id" in values:
             country = self.env["res.country"].browse(values["country_id"] or [])
             values["country_id"] = country.with_context(lang="en_US").name or False
-        return economic_mapping.odoo_to_customer(values)
+        return economic_mapping.odoo_to_customer(values, remote=remote)
 
     def _crm_sync_economic_from_remote(self, customer):
         """``{odoo field: value}`` (JSON form) of an e-conomic customer; a
         country e-conomic spells in a way we do not know stays text."""
-        from ..utils import economic_mapping
-
         values = economic_mapping.customer_to_odoo(customer)
         text = values.get("country_id")
         if text:
@@ -264,8 +264,6 @@ class CrmSyncEconomicCustomer(models.Model):
     @api.model
     def _crm_sync_economic_mapping_html(self):
         """The field mapping, as a table (backend form, docs/ECONOMIC.md)."""
-        from ..utils import economic_mapping
-
         Partner = self.env["res.partner"]
         rows = [
             Markup("<tr><td>%s</td><td><code>%s</code></td></tr>")
@@ -286,33 +284,32 @@ class CrmSyncEconomicCustomer(models.Model):
     # Push
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the customer, or send the CRM's changes (read-modify-write);
         then its contacts. ``fnames``: send these fields whatever changed."""
-        from ..utils.economic_client import EconomicError
-
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
+        client = client or self.backend_id._crm_sync_economic_client()
         try:
             if not self.customer_number:
-                self._crm_sync_economic_create(local)
+                self._crm_sync_economic_create(local, client)
             else:
-                self._crm_sync_economic_update(local, fnames)
+                self._crm_sync_economic_update(local, client, fnames)
         except EconomicError as exc:
             self._crm_sync_economic_fail(exc)
-        self._crm_sync_economic_push_contacts()
+        self._crm_sync_economic_push_contacts(client)
         return self.customer_number
 
-    def _crm_sync_economic_create(self, local):
+    def _crm_sync_economic_create(self, local, client):
         backend = self.backend_id
         body = {
             **self._crm_sync_economic_to_remote(local),
             **backend._crm_sync_economic_new_customer_body(self.record_id),
         }
-        client = backend._crm_sync_economic_client()
         customer = client.create_customer(
-            body, idempotency_key=self._crm_sync_economic_idempotency_key("customer")
+            body,
+            idempotency_key=self._crm_sync_economic_idempotency_key("customer", body),
         )
         number = customer["customerNumber"]
         self.write({"customer_number": number, "remote_id": str(number)})
@@ -321,14 +318,12 @@ class CrmSyncEconomicCustomer(models.Model):
             local, remote, list(local), customer.get("lastUpdated")
         )
 
-    def _crm_sync_economic_update(self, local, fnames=None):
+    def _crm_sync_economic_update(self, local, client, fnames=None):
         """Three-way against the current customer: the CRM's changes (and the
         forced fields) are sent; a field e-conomic changed alone is left for
         the incoming sync; a field changed on both sides is not sent."""
-        client = self.backend_id._crm_sync_economic_client()
-        current = self._crm_sync_economic_from_remote(
-            client.get_customer(self.customer_number)
-        )
+        raw = client.get_customer(self.customer_number)
+        current = self._crm_sync_economic_from_remote(raw)
         forced = set(fnames or ()) | set(self.force_push_fields or ())
         decisions = self._crm_sync_decide(current, local_values=local)
         send = [
@@ -345,13 +340,15 @@ class CrmSyncEconomicCustomer(models.Model):
         ]
         customer = None
         if send:
-            changes = self._crm_sync_economic_to_remote({f: local[f] for f in send})
+            changes = self._crm_sync_economic_to_remote(
+                {f: local[f] for f in send}, remote=raw
+            )
             customer = client.update_customer(self.customer_number, changes)
             current.update(self._crm_sync_economic_from_remote(customer))
         version = (customer or {}).get("lastUpdated") or self.remote_version
         self._crm_sync_economic_done(local, current, send, version, len(skipped))
 
-    def _crm_sync_economic_push_contacts(self):
+    def _crm_sync_economic_push_contacts(self, client):
         """Link the customer's persons and send the contacts that wait; one
         contact's failure stays on its own link."""
         self.ensure_one()
@@ -359,7 +356,7 @@ class CrmSyncEconomicCustomer(models.Model):
         for link in links.filtered(lambda c: c.needs_push or not c.contact_number):
             try:
                 with self.env.cr.savepoint():
-                    link._crm_sync_economic_send()
+                    link._crm_sync_economic_send(client=client)
             except UserError as exc:
                 link._crm_sync_push_failed(str(exc.args[0]))
 
@@ -369,7 +366,7 @@ class CrmSyncEconomicContact(models.Model):
     _inherit = "crm.sync.economic.link.mixin"
     _description = "e-conomic Contact Link"
     _order = "customer_link_id, contact_number, id"
-    _crm_sync_fields = CONTACT_FIELDS
+    _crm_sync_fields = economic_mapping.CONTACT_FIELDS
 
     customer_link_id = fields.Many2one(
         "crm.sync.economic.customer",
@@ -424,21 +421,22 @@ class CrmSyncEconomicContact(models.Model):
             else:
                 link._crm_sync_economic_send()
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the contact, or send the CRM's changes (read-modify-write)."""
-        from ..utils.economic_client import EconomicError
-
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = self.backend_id._crm_sync_economic_client()
+        client = client or self.backend_id._crm_sync_economic_client()
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
+                body = self._crm_sync_economic_to_remote(local)
                 contact = client.create_contact(
                     number,
-                    self._crm_sync_economic_to_remote(local),
-                    idempotency_key=self._crm_sync_economic_idempotency_key("contact"),
+                    body,
+                    idempotency_key=self._crm_sync_economic_idempotency_key(
+                        "contact", body
+                    ),
                 )
                 self.write(
                     {
@@ -466,12 +464,8 @@ class CrmSyncEconomicContact(models.Model):
 
     @api.model
     def _crm_sync_economic_to_remote(self, values):
-        from ..utils import economic_mapping
-
         return economic_mapping.odoo_to_contact(values)
 
     @api.model
     def _crm_sync_economic_from_remote(self, contact):
-        from ..utils import economic_mapping
-
         return economic_mapping.contact_to_odoo(contact) if contact else {}

@@ -33,3 +33,5 @@ from . import test_economic_mapping
 from . import test_economic_schemas
 from . import test_economic_fake
 from . import test_economic_status
+from . import test_economic_backend
+from . import test_economic_push
