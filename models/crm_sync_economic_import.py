@@ -77,7 +77,7 @@ class CrmSyncEconomicImport(models.Model):
         for job in self:
             for result in ("created", "linked", "updated", "to_review", "failed"):
                 job[f"{result}_count"] = counts.get((job.id, result), 0)
-            job.page_count = math.ceil(job.item_total / PAGE_SIZE)
+            job.page_count = math.ceil(job.item_total / (job.batch_size or PAGE_SIZE))
             job.pages_done = (
                 job.page_count if job.state == "done" else int(job.resume_token or 0)
             )
@@ -135,7 +135,9 @@ class CrmSyncEconomicImport(models.Model):
     def _crm_sync_job_fetch_page(self, token):
         page = int(token or 0)
         client = self.backend_id._crm_sync_economic_client()
-        customers, has_next, total = client.customers_page(page, PAGE_SIZE)
+        customers, has_next, total = client.customers_page(
+            page, self.batch_size or PAGE_SIZE
+        )
         items = [(customer["customerNumber"], customer) for customer in customers]
         return items, page + 1 if has_next else None, total
 
