@@ -30,9 +30,9 @@ from . import crm_sync_economic_backend
 from . import crm_sync_economic_binding
 from . import res_partner_economic
 from . import crm_lead_economic
-from . import crm_sync_economic_customer_status
-from . import res_partner_economic_status
-from . import res_partner_economic_apply
 from . import crm_sync_economic_receive
 from . import crm_sync_economic_event
 from . import crm_sync_economic_import
+from . import crm_sync_economic_customer_status
+from . import res_partner_economic_status
+from . import res_partner_economic_apply

@@ -3,10 +3,11 @@
 """What the customer link knows of the e-conomic side, for the status and Compare.
 
 The link keeps the mapped fields of the e-conomic customer as last read
-(``economic_values``, e-conomic field names): set by "Check now", Compare and
-Apply (``_crm_sync_economic_remember``), and for the fields both sides agree on
-whenever agreed values are recorded (a push, an incoming change, a resolved
-proposal). The partner's status is computed from it without calling e-conomic.
+(``economic_values``, e-conomic field names): set by "Check now", Compare,
+Apply and every incoming customer (webhook, poll, import:
+``_crm_sync_economic_remember``), and for the fields both sides agree on
+whenever agreed values are recorded (a push, a resolved proposal). The
+partner's status is computed from it without calling e-conomic.
 """
 
 from odoo import api, fields, models
@@ -202,3 +203,19 @@ class CrmSyncEconomicCustomer(models.Model):
         if self.env.context.get("crm_sync_economic_apply"):
             return None
         return super()._crm_sync_on_proposals_resolved(proposals)
+
+
+class CrmSyncEconomicBackend(models.Model):
+    _inherit = "crm.sync.economic.backend"
+
+    def _crm_sync_economic_update_links(self, links, by_number, remote, push=True):
+        """Incoming customers (webhooks, poll, import) are what e-conomic holds
+        now: the links remember them for the status."""
+        results = super()._crm_sync_economic_update_links(
+            links, by_number, remote, push=push
+        )
+        for link in links.exists():
+            customer = by_number.get(link.customer_number)
+            if customer:
+                link._crm_sync_economic_remember(customer)
+        return results

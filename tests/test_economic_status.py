@@ -204,6 +204,26 @@ class TestEconomicStatus(EconomicStatusCommon):
         )
         self.assertEqual(self.fake.count(), 0)
 
+    def test_incoming_customer_updates_the_status(self):
+        """A customer received (webhook, poll) is what e-conomic holds now."""
+        self.partner.phone = "+45 33 99 99 99"  # changed in the CRM too
+        self.fake.change_customer(
+            self.number, city="Odense", telephoneAndFaxNumber="+45 70 00 00 00"
+        )
+        self.backend._crm_sync_economic_receive([self.fake.customer(self.number)])
+        self.assertEqual(self.partner.city, "Odense", "changed in e-conomic only")
+        status = self.partner.crm_sync_economic_status()[str(self.partner.id)]
+        self.assertEqual(status["state"], "differs")
+        self.assertEqual(
+            status["differences"],
+            {
+                "telephoneAndFaxNumber": {
+                    "crm": "+45 33 99 99 99",
+                    "economic": "+45 70 00 00 00",
+                }
+            },
+        )
+
     def test_error_when_economic_is_down(self):
         fake = FakeEconomic().start()
         self.backend.api_url = fake.url
