@@ -432,6 +432,21 @@ class TestEconomicApply(EconomicStatusCommon):
             wizard.action_apply()
         self.assertEqual(self._fake_customer()["city"], "Vejle")
 
+    def test_compare_window_all_economic(self):
+        self._differ()
+        wizard = (
+            self.env["res.partner.economic.compare"]
+            .with_user(self.user_salesman)
+            .create({"partner_id": self.partner.id})
+        )
+        self.assertEqual(wizard.difference_count, 2)
+        wizard.action_apply_all_economic()
+        self.assertEqual(self.partner.city, "Odense")
+        self.assertEqual(self.partner.phone, "+45 70 00 00 00")
+        self.assertEqual(self.partner.zip, "8000", "equal fields are left alone")
+        self.assertEqual(self.partner.crm_sync_economic_state, "in_sync")
+        self._assert_unmanaged_kept(self._fake_customer())
+
     def test_compare_tour(self):
         self._differ()
         self.start_tour(

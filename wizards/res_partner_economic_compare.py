@@ -97,6 +97,19 @@ class ResPartnerEconomicCompare(models.TransientModel):
             part.strip() for part in str(value).splitlines() if part.strip()
         )
 
+    def action_apply_all_crm(self):
+        """The CRM is right on every differing field."""
+        return self._apply_all("crm")
+
+    def action_apply_all_economic(self):
+        """e-conomic is right on every differing field."""
+        return self._apply_all("economic")
+
+    def _apply_all(self, choice):
+        self.ensure_one()
+        self.line_ids.filtered("differs").choice = choice
+        return self.action_apply()
+
     def action_apply(self):
         """Apply the chosen lines; lines without a choice change nothing."""
         self.ensure_one()
@@ -153,4 +166,10 @@ class ResPartnerEconomicCompareLine(models.TransientModel):
         for line in self:
             fnames = economic_compare.ODOO_FIELDS_OF.get(line.economic_field, ())
             labels = [Partner._fields[f]._description_string(self.env) for f in fnames]
-            line.field_label = " + ".join(labels) or line.economic_field
+            line.field_label = (
+                self.env._("Address (%(fields)s)", fields=", ".join(labels))
+                if len(labels) > 1
+                else labels[0]
+                if labels
+                else line.economic_field
+            )
