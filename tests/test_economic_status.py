@@ -65,25 +65,26 @@ class TestEconomicCompareUtils(BaseCase):
 
 
 class EconomicStatusCommon(CrmSyncHttpCommon):
-    """A fake e-conomic on loopback, a backend on it, and "Compare Co" linked
-    to customer ``cls.number`` (same data on both sides, plus fields the CRM
-    does not manage: salesPerson, layout, attention)."""
+    """A fake e-conomic on loopback (a fresh one per test), a backend on it,
+    and "Compare Co" linked to customer ``cls.number`` (same data on both
+    sides, plus fields the CRM does not manage: salesPerson, layout,
+    attention)."""
+
+    number = 1
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fake = FakeEconomic().start()
-        cls.addClassCleanup(cls.fake.stop)
         cls.backend = (
             cls.env["crm.sync.economic.backend"]
             .sudo()
             .create(
                 {
                     "name": "Fake e-conomic",
-                    "api_url": cls.fake.url,
-                    "openapi_url": cls.fake.url,
-                    "app_secret_token": cls.fake.app_secret_token,
-                    "agreement_grant_token": cls.fake.agreement_grant_token,
+                    "api_url": "http://127.0.0.1:1",
+                    "openapi_url": "http://127.0.0.1:1",
+                    "app_secret_token": "fake-app-secret",
+                    "agreement_grant_token": "fake-agreement-grant",
                     "enabled": True,
                 }
             )
@@ -100,7 +101,16 @@ class EconomicStatusCommon(CrmSyncHttpCommon):
                 "email": "invoice@compare.example.com",
             }
         )
-        cls.number = cls.fake.add_customer(
+        cls.link = cls._link(cls.partner, cls.number)
+
+    def setUp(self):
+        super().setUp()
+        self.fake = FakeEconomic().start()
+        self.addCleanup(self.fake.stop)
+        self.backend.sudo().write(
+            {"api_url": self.fake.url, "openapi_url": self.fake.url}
+        )
+        number = self.fake.add_customer(
             webhook=False,
             name="Compare Co",
             address="Strandvejen 1",
@@ -112,11 +122,9 @@ class EconomicStatusCommon(CrmSyncHttpCommon):
             salesPerson={"employeeNumber": 3},
             layout={"layoutNumber": 19},
         )
-        contact = cls.fake.add_contact(cls.number, webhook=False, name="Ann Attention")
-        cls.fake.change_customer(
-            cls.number, attention={"customerContactNumber": contact}
-        )
-        cls.link = cls._link(cls.partner, cls.number)
+        self.assertEqual(number, self.number)
+        contact = self.fake.add_contact(number, webhook=False, name="Ann Attention")
+        self.fake.change_customer(number, attention={"customerContactNumber": contact})
 
     @classmethod
     def _link(cls, partner, number):
@@ -401,7 +409,7 @@ class TestEconomicApply(EconomicStatusCommon):
 
     def test_apply_when_economic_is_down(self):
         self._differ()
-        self.fake.fail_next(503, count=3)
+        self.fake.fail_next(503)
         self.assertRpcFault(
             self.user_salesman,
             "res.partner",

@@ -9,6 +9,8 @@ registry.category("web_tour.tours").add("crm_sync_economic_compare_tour", {
             content: "The status block says the customer differs from e-conomic, on two fields",
             trigger:
                 ".o_form_view .o_crm_sync_economic_status:contains(Differs) .o_crm_sync_economic_count:contains(2)",
+            // the first page of a fresh database compiles its assets
+            timeout: 30000,
         },
         {
             content: "Compare",
