@@ -248,6 +248,12 @@ class TestEconomicStatus(EconomicStatusCommon):
             )[0]["crm_sync_economic_state"],
             "error",
         )
+        # Check now (the form's button) says so in a notification.
+        action = self.partner.with_user(
+            self.user_salesman
+        ).action_crm_sync_economic_check()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("could not be reached", action["params"]["message"])
         # Back up: the next check clears the error.
         self.backend.api_url = self.fake.url
         self.assertEqual(self._status(refresh=True)["state"], "in_sync")
