@@ -140,6 +140,32 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         )
         self.backend_id.sudo().last_sync = fields.Datetime.now()
 
+    def _crm_sync_economic_differences(self, remote_values, local_values=None):
+        """``{odoo field: (crm value, e-conomic value)}`` of the synced fields
+        that differ (values in JSON form, e-conomic's mapped to Odoo's)."""
+        self.ensure_one()
+        local = local_values or self._crm_sync_local_values()
+        equal = self._crm_sync_equal_for(self.record_id)
+        return {
+            fname: (local[fname], remote_values[fname])
+            for fname in self._crm_sync_field_names()
+            if fname in remote_values
+            and not equal(fname, local[fname], remote_values[fname])
+        }
+
+    def _crm_sync_economic_set_state(self, differences=None, error=None):
+        """The link's state after a comparison (``differences`` as above) or
+        an ``error`` message (status, Check now, incoming sync)."""
+        if error:
+            return self.write({"state": "error", "last_error": error})
+        return self.write(
+            {
+                "state": "differs" if differences else "in_sync",
+                "difference_count": len(differences or ()),
+                "last_error": False,
+            }
+        )
+
     # ------------------------------------------------------------------
     # Push queue (crm.sync.binding contract)
     # ------------------------------------------------------------------

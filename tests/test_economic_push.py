@@ -248,6 +248,20 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
             link.remote_version, self.fake.customer(link.customer_number)["lastUpdated"]
         )
 
+    def test_differences_and_state_for_the_status(self):
+        partner = self._company()
+        link = self._pushed(partner)
+        self.fake.change_customer(link.customer_number, city="Odense", country="DK")
+        remote = link._crm_sync_economic_from_remote(
+            self.fake.customer(link.customer_number)
+        )
+        differences = link._crm_sync_economic_differences(remote)
+        self.assertEqual(differences, {"city": ("Aarhus C", "Odense")})
+        link._crm_sync_economic_set_state(differences)
+        self.assertEqual((link.state, link.difference_count), ("differs", 1))
+        link._crm_sync_economic_set_state(error="e-conomic is down")
+        self.assertEqual((link.state, link.last_error), ("error", "e-conomic is down"))
+
     def test_rate_limited_push_still_goes_through(self):
         partner = self._company()
         self.fake.fail_next(status=429, count=2, retry_after=0, path="/customers")
