@@ -355,11 +355,11 @@ class CrmSyncEconomicBackend(models.Model):
     def _crm_sync_economic_call(self, method, *args, **kwargs):
         """``client.<method>(*args, **kwargs)`` for a user waiting for the
         answer; client errors become UserError."""
-        client = self._crm_sync_economic_interactive_client()
-        try:
-            return getattr(client, method)(*args, **kwargs)
-        except ec.EconomicError as exc:
-            raise self._crm_sync_economic_user_error(exc) from exc
+        with self._crm_sync_economic_interactive_client() as client:
+            try:
+                return getattr(client, method)(*args, **kwargs)
+            except ec.EconomicError as exc:
+                raise self._crm_sync_economic_user_error(exc) from exc
 
     def _crm_sync_economic_check_manager(self):
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):

@@ -314,9 +314,11 @@ class CrmSyncEconomicCustomer(models.Model):
         """Create the customer, or send the CRM's changes (read-modify-write);
         then its contacts. ``fnames``: send these fields whatever changed."""
         self.ensure_one()
+        if client is None:
+            with self.backend_id._crm_sync_economic_client() as client:
+                return self._crm_sync_economic_send(fnames, client)
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = client or self.backend_id._crm_sync_economic_client()
         try:
             if not self.customer_number:
                 self._crm_sync_economic_create(local, client)
@@ -450,9 +452,11 @@ class CrmSyncEconomicContact(models.Model):
     def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the contact, or send the CRM's changes (read-modify-write)."""
         self.ensure_one()
+        if client is None:
+            with self.backend_id._crm_sync_economic_client() as client:
+                return self._crm_sync_economic_send(fnames, client)
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = client or self.backend_id._crm_sync_economic_client()
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
