@@ -41,6 +41,11 @@ LINK_STATES = [
 JOINED_FIELDS = {"street": ("street", "street2"), "street2": ("street", "street2")}
 
 
+def without_empty(body):
+    """A create sends no empty property (e-conomic rejects null; "" is noise)."""
+    return {key: value for key, value in body.items() if value not in ("", None)}
+
+
 class CrmSyncEconomicLinkMixin(models.AbstractModel):
     """What customer and contact links share."""
 
@@ -332,7 +337,7 @@ class CrmSyncEconomicCustomer(models.Model):
     def _crm_sync_economic_create(self, local, client):
         backend = self.backend_id
         body = {
-            **self._crm_sync_economic_to_remote(local),
+            **without_empty(self._crm_sync_economic_to_remote(local)),
             **backend._crm_sync_economic_new_customer_body(self.record_id),
         }
         customer = client.create_customer(
@@ -460,7 +465,7 @@ class CrmSyncEconomicContact(models.Model):
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
-                body = self._crm_sync_economic_to_remote(local)
+                body = without_empty(self._crm_sync_economic_to_remote(local))
                 contact = client.create_contact(
                     number,
                     body,
