@@ -498,6 +498,15 @@ class CrmSyncEconomicBackend(models.Model):
             return False
         return self.env["res.country"].search([("code", "=", code)], limit=1).id
 
+    def _crm_sync_economic_note(self, vals):
+        """Status fields (last sync, last error) written by background work:
+        skipped when another transaction holds the backend's row, so that a
+        push never waits for (or deadlocks with) the incoming sync."""
+        # sudo: status bookkeeping, whoever's work caused it
+        backend = self.sudo()
+        if backend._crm_sync_lock_rows(nowait=True):
+            backend.write(vals)
+
     @api.model
     def _crm_sync_economic_backends_for(self, partner):
         """The enabled backends of the partner's company (its own, else the

@@ -143,7 +143,7 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 "force_push_fields": False,
             }
         )
-        self.backend_id.sudo().last_sync = fields.Datetime.now()
+        self.backend_id._crm_sync_economic_note({"last_sync": fields.Datetime.now()})
 
     def _crm_sync_economic_differences(self, remote_values, local_values=None):
         """``{odoo field: (crm value, e-conomic value)}`` of the synced fields
@@ -220,9 +220,8 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         """The push queue's failure report: on the link and the backend."""
         self.write({"last_error": message, "state": "error"})
         for link in self:
-            # sudo: the backend's status shows the last error to its managers
-            link.backend_id.sudo().last_error = (
-                f"{link.record_id.display_name}: {message}"
+            link.backend_id._crm_sync_economic_note(
+                {"last_error": f"{link.record_id.display_name}: {message}"}
             )
 
     def _crm_sync_on_proposals_resolved(self, proposals):
