@@ -30,3 +30,4 @@ from . import test_uninstall
 from . import test_portal_flow
 from . import test_economic_backend
 from . import test_economic_import
+from . import test_economic_webhook
