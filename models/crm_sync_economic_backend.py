@@ -286,8 +286,10 @@ class CrmSyncEconomicBackend(models.Model):
     # Client and errors
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_client(self, timeout=None):
-        """The HTTP client of this agreement (``utils/economic_client.py``)."""
+    def _crm_sync_economic_client(self, timeout=None, max_retries=None):
+        """The HTTP client of this agreement (``utils/economic_client.py``).
+        A user waiting for the answer gets a short ``timeout`` and few
+        ``max_retries``; background jobs the client's defaults."""
         self.ensure_one()
         # sudo: the tokens are read for the request only, never returned
         backend = self.sudo()
@@ -302,6 +304,8 @@ class CrmSyncEconomicBackend(models.Model):
         kwargs = {"openapi_url": backend.openapi_url}
         if timeout:
             kwargs["timeout"] = timeout
+        if max_retries is not None:
+            kwargs["max_retries"] = max_retries
         return ec.EconomicClient(
             backend.api_url.rstrip("/"),
             backend.app_secret_token,
@@ -328,8 +332,8 @@ class CrmSyncEconomicBackend(models.Model):
             )
         if isinstance(exc, ec.EconomicUnavailable):
             return self.env._(
-                "e-conomic could not be reached at %(url)s: %(detail)s. It will be "
-                "tried again later.",
+                "e-conomic could not be reached at %(url)s (%(detail)s). Try again "
+                "later: changes waiting to be sent are retried automatically.",
                 url=self.api_url,
                 detail=exc.describe(),
             )
@@ -344,9 +348,14 @@ class CrmSyncEconomicBackend(models.Model):
     def _crm_sync_economic_user_error(self, exc):
         return UserError(self._crm_sync_economic_error_message(exc))
 
-    def _crm_sync_economic_call(self, method, *args, timeout=None, **kwargs):
-        """``client.<method>(*args, **kwargs)``; client errors become UserError."""
-        client = self._crm_sync_economic_client(timeout=timeout)
+    def _crm_sync_economic_interactive_client(self):
+        """For a user waiting for the answer: 15 s, one retry."""
+        return self._crm_sync_economic_client(timeout=15, max_retries=1)
+
+    def _crm_sync_economic_call(self, method, *args, **kwargs):
+        """``client.<method>(*args, **kwargs)`` for a user waiting for the
+        answer; client errors become UserError."""
+        client = self._crm_sync_economic_interactive_client()
         try:
             return getattr(client, method)(*args, **kwargs)
         except ec.EconomicError as exc:
@@ -367,7 +376,7 @@ class CrmSyncEconomicBackend(models.Model):
         self.ensure_one()
         self._crm_sync_economic_check_manager()
         self.check_access("write")
-        info = self._crm_sync_economic_call("get_self", timeout=15)
+        info = self._crm_sync_economic_call("get_self")
         result = {
             "agreementNumber": info.get("agreementNumber") or 0,
             "companyName": (info.get("company") or {}).get("name") or "",

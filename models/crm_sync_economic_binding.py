@@ -19,6 +19,9 @@ agreement are sent, plus those a user chose to keep (Keep in Check data,
 turns it into a proposal.
 """
 
+import hashlib
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -78,12 +81,19 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_idempotency_key(self, kind):
-        """Stable per database, backend and partner: a retried create (after
-        a crash, a timeout or a rollback) replays instead of creating again."""
+    def _crm_sync_economic_idempotency_key(self, kind, body):
+        """Stable per database, backend, partner and body: a retried create
+        (after a crash, a timeout or a lost commit) replays instead of creating
+        again. The body's digest is part of it because e-conomic replays a
+        *refused* create too (for an hour): once the data is fixed, the next
+        create must be a new request."""
         self.ensure_one()
         dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"crm-sync-{dbuuid}-{self.backend_id.id}-{kind}-{self.record_id.id}"
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        link = f"{self.backend_id.id}-{kind}-{self.record_id.id}"
+        return f"crm-sync-{dbuuid}-{link}-{digest}"
 
     def _crm_sync_economic_changed_fields(self, local, forced=None):
         """Fields to send: changed in the CRM since the last agreement, plus the
@@ -176,7 +186,13 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         return False
 
     def _crm_sync_push_failed(self, message):
+        """The push queue's failure report: on the link and the backend."""
         self.write({"last_error": message, "state": "error"})
+        for link in self:
+            # sudo: the backend's status shows the last error to its managers
+            link.backend_id.sudo().last_error = (
+                f"{link.record_id.display_name}: {message}"
+            )
 
     def _crm_sync_on_proposals_resolved(self, proposals):
         """Kept or replaced values are the CRM's choice: forced in the push."""
@@ -192,7 +208,9 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 )
         return super()._crm_sync_on_proposals_resolved(proposals)
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
+        """Send this link's CRM values (concrete models); ``fnames`` are sent
+        whatever changed; ``client`` defaults to the backend's."""
         raise NotImplementedError()
 
     def _crm_sync_economic_fail(self, exc):
@@ -266,31 +284,32 @@ class CrmSyncEconomicCustomer(models.Model):
     # Push
     # ------------------------------------------------------------------
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the customer, or send the CRM's changes (read-modify-write);
         then its contacts. ``fnames``: send these fields whatever changed."""
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
+        client = client or self.backend_id._crm_sync_economic_client()
         try:
             if not self.customer_number:
-                self._crm_sync_economic_create(local)
+                self._crm_sync_economic_create(local, client)
             else:
-                self._crm_sync_economic_update(local, fnames)
+                self._crm_sync_economic_update(local, client, fnames)
         except EconomicError as exc:
             self._crm_sync_economic_fail(exc)
-        self._crm_sync_economic_push_contacts()
+        self._crm_sync_economic_push_contacts(client)
         return self.customer_number
 
-    def _crm_sync_economic_create(self, local):
+    def _crm_sync_economic_create(self, local, client):
         backend = self.backend_id
         body = {
             **self._crm_sync_economic_to_remote(local),
             **backend._crm_sync_economic_new_customer_body(self.record_id),
         }
-        client = backend._crm_sync_economic_client()
         customer = client.create_customer(
-            body, idempotency_key=self._crm_sync_economic_idempotency_key("customer")
+            body,
+            idempotency_key=self._crm_sync_economic_idempotency_key("customer", body),
         )
         number = customer["customerNumber"]
         self.write({"customer_number": number, "remote_id": str(number)})
@@ -299,11 +318,10 @@ class CrmSyncEconomicCustomer(models.Model):
             local, remote, list(local), customer.get("lastUpdated")
         )
 
-    def _crm_sync_economic_update(self, local, fnames=None):
+    def _crm_sync_economic_update(self, local, client, fnames=None):
         """Three-way against the current customer: the CRM's changes (and the
         forced fields) are sent; a field e-conomic changed alone is left for
         the incoming sync; a field changed on both sides is not sent."""
-        client = self.backend_id._crm_sync_economic_client()
         raw = client.get_customer(self.customer_number)
         current = self._crm_sync_economic_from_remote(raw)
         forced = set(fnames or ()) | set(self.force_push_fields or ())
@@ -330,7 +348,7 @@ class CrmSyncEconomicCustomer(models.Model):
         version = (customer or {}).get("lastUpdated") or self.remote_version
         self._crm_sync_economic_done(local, current, send, version, len(skipped))
 
-    def _crm_sync_economic_push_contacts(self):
+    def _crm_sync_economic_push_contacts(self, client):
         """Link the customer's persons and send the contacts that wait; one
         contact's failure stays on its own link."""
         self.ensure_one()
@@ -338,7 +356,7 @@ class CrmSyncEconomicCustomer(models.Model):
         for link in links.filtered(lambda c: c.needs_push or not c.contact_number):
             try:
                 with self.env.cr.savepoint():
-                    link._crm_sync_economic_send()
+                    link._crm_sync_economic_send(client=client)
             except UserError as exc:
                 link._crm_sync_push_failed(str(exc.args[0]))
 
@@ -403,19 +421,22 @@ class CrmSyncEconomicContact(models.Model):
             else:
                 link._crm_sync_economic_send()
 
-    def _crm_sync_economic_send(self, fnames=None):
+    def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the contact, or send the CRM's changes (read-modify-write)."""
         self.ensure_one()
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = self.backend_id._crm_sync_economic_client()
+        client = client or self.backend_id._crm_sync_economic_client()
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
+                body = self._crm_sync_economic_to_remote(local)
                 contact = client.create_contact(
                     number,
-                    self._crm_sync_economic_to_remote(local),
-                    idempotency_key=self._crm_sync_economic_idempotency_key("contact"),
+                    body,
+                    idempotency_key=self._crm_sync_economic_idempotency_key(
+                        "contact", body
+                    ),
                 )
                 self.write(
                     {

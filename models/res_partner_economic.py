@@ -22,7 +22,7 @@ from odoo.exceptions import UserError
 from ..utils.economic_mapping import CONTACT_FIELDS, CUSTOMER_FIELDS
 
 #: Changes that can make a partner a customer or a contact of one.
-STRUCTURE_FIELDS = ("parent_id", "is_company", "type", "customer_rank", "active")
+STRUCTURE_FIELDS = ("parent_id", "is_company", "type")
 NO_EXPORT = "crm_sync_no_export"
 
 
@@ -73,10 +73,40 @@ class ResPartner(models.Model):
         contact_links = partners.economic_contact_link_ids
         if created or set(fnames) & set(CONTACT_FIELDS):
             contact_links._crm_sync_queue_push()
-        if created or set(fnames) & {"parent_id", "type", "is_company"}:
+        if created or set(fnames) & set(STRUCTURE_FIELDS):
             partners._crm_sync_economic_link_persons()
-        if created or "customer_rank" in fnames:
-            partners._crm_sync_economic_apply_policy(created=created)
+        if created:
+            partners._crm_sync_economic_apply_policy(created=True)
+
+    def modified(self, fnames, create=False, before=False):
+        res = super().modified(  # pylint: disable=assignment-from-none
+            fnames, create=create, before=before
+        )
+        if (
+            "customer_rank" in fnames
+            and not (create or before)
+            and self.ids
+            and not self.env.context.get(NO_EXPORT)
+        ):
+            self._crm_sync_economic_rank_changed()
+        return res
+
+    def _crm_sync_economic_rank_changed(self):
+        """``customer_rank`` rose (account's ``_increase_rank`` writes it in
+        SQL, then calls ``modified``): the push policy is applied before the
+        transaction commits, once for every partner it touched."""
+        data = self.env.cr.precommit.data
+        pending = data.setdefault("crm_sync.economic_rank", set())
+        if not pending:
+            env = self.env
+
+            def apply_policy():
+                ids = data.pop("crm_sync.economic_rank", set())
+                partners = env["res.partner"].browse(sorted(ids)).exists()
+                partners._crm_sync_economic_apply_policy()
+
+            self.env.cr.precommit.add(apply_policy)
+        pending.update(self.ids)
 
     def _crm_sync_economic_link_persons(self):
         """Persons under a linked customer get a contact link, queued."""
@@ -92,10 +122,11 @@ class ResPartner(models.Model):
     def _crm_sync_economic_apply_policy(self, created=False, won=False):
         """Unlinked customers that the backends' policies send get a link."""
         Backend = self.env["crm.sync.economic.backend"]
-        # sudo: whether a backend is on is not secret
+        # sudo: whether a backend is on is not secret; links are bookkeeping
         if not Backend.sudo().search_count([("enabled", "=", True)], limit=1):
             return
-        for partner in self.filtered(lambda p: p._crm_sync_economic_is_customer()):
+        customers = self.sudo().filtered(lambda p: p._crm_sync_economic_is_customer())
+        for partner in customers:
             for backend in Backend._crm_sync_economic_backends_for(partner):
                 if backend in partner.economic_link_ids.backend_id:
                     continue
@@ -218,7 +249,8 @@ class ResPartner(models.Model):
                 )
             link = customer._crm_sync_economic_link(backend)
             result[str(partner.id)] = link._crm_sync_economic_send(
-                fnames=link._crm_sync_field_names()
+                fnames=link._crm_sync_field_names(),
+                client=backend._crm_sync_economic_interactive_client(),
             )
         return result
 

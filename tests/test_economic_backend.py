@@ -5,7 +5,7 @@ for Settings administrators only (ORM and XML-RPC), neutralisation."""
 
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import neutralize_database
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CrmSyncCommon, CrmSyncHttpCommon
 from .economic_backend_common import EconomicBackendMixin
@@ -126,6 +126,16 @@ class TestEconomicBackend(CrmSyncCommon, EconomicBackendMixin):
         for text in ("Denmark", "Danmark", "DK"):
             self.assertEqual(self.backend._crm_sync_economic_country_id(text), dk)
         self.assertFalse(self.backend._crm_sync_economic_country_id("Narnia"))
+
+    def test_form_opens_for_managers_and_administrators(self):
+        for user in (self.user_sales_manager, self.user_admin_settings):
+            with self.subTest(user=user.login):
+                form = Form(self.backend.with_user(user))
+                self.assertEqual(form.name, "Fake agreement")
+                self.assertEqual(
+                    "app_secret_token" in form._view["fields"],
+                    user == self.user_admin_settings,
+                )
 
     def test_mapping_visible(self):
         html = str(self.backend.mapping_html)

@@ -265,6 +265,16 @@ class EconomicClient:
         #: Headers of the last response (X-RequestId, X-ResultFromCache...).
         self.last_headers = {}
 
+    def close(self):
+        """Close the HTTP connections (the client can still be used)."""
+        self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     # -- transport ---------------------------------------------------------
 
     def _url(self, path):

@@ -36,6 +36,9 @@ _NUMBER_RE = re.compile(r"/\d+(?=/|$)")
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeEconomic/1.0"
+    # Headers and body are two writes: without this, keep-alive calls wait
+    # for the peer's delayed ACK (~40 ms each).
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """Quiet: the fake keeps its own request log."""
@@ -75,6 +78,9 @@ class FakeEconomic:
         403, 404) to test the per-customer fallback.
     :param cursor_page_size: items per OpenAPI cursor call (1000).
     :param webhook_delay, webhook_duplicates, webhook_retries: the emitter.
+    :param contact_webhooks: whether contact changes fire "Customer updated".
+    :param link_style: "skippages-first" or "pagesize-first" page links
+        (both occur live: clients must parse them).
     """
 
     def __init__(
@@ -97,6 +103,7 @@ class FakeEconomic:
         webhook_duplicates=1,
         webhook_retries=0,
         contact_webhooks=False,
+        link_style="skippages-first",
     ):
         if host not in LOOPBACK:
             raise ValueError("The fake e-conomic listens on loopback only.")
@@ -112,6 +119,7 @@ class FakeEconomic:
         self.openapi_status = openapi_status
         self.cursor_page_size = cursor_page_size
         self.contact_webhooks = contact_webhooks
+        self.link_style = link_style
         self.agreement = store.Agreement()
         self.webhooks = WebhookEmitter(
             webhook_delay, webhook_duplicates, webhook_retries
@@ -136,7 +144,10 @@ class FakeEconomic:
         self._server.fake = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-economic", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-economic",
+            daemon=True,
         )
         self._thread.start()
         self.webhooks.start()
@@ -555,6 +566,8 @@ class FakeEconomic:
         )
 
         def link(page):
+            if self.link_style == "pagesize-first":  # as a 2026 capture has it
+                return f"{self.url}{path}?pagesize={size}&skippages={page}{extra}"
             return f"{self.url}{path}?skippages={page}&pagesize={size}{extra}"
 
         pagination = {

@@ -117,6 +117,7 @@ class Agreement:
         self.contacts = {}
         self.next_contact = itertools.count(1)
         self.allow_renumber = True
+        self._free_hint = 1
 
     # -- validation --------------------------------------------------------
 
@@ -216,7 +217,12 @@ class Agreement:
     # -- customers ---------------------------------------------------------
 
     def lowest_free(self):
-        return next(n for n in itertools.count(1) if n not in self.customers)
+        """The lowest unused number: e-conomic reuses deleted numbers."""
+        number = self._free_hint
+        while number in self.customers:
+            number += 1
+        self._free_hint = number
+        return number
 
     def create_customer(self, body):
         """POST: a new number (given, or the lowest free one)."""
@@ -246,6 +252,7 @@ class Agreement:
                     400, f"customerNumber {new} is already in use.", errorCode="E06151"
                 )
             del self.customers[number]
+            self._free_hint = min(self._free_hint, number)
             for contact in self.contacts.values():
                 if contact["customerNumber"] == number:
                     contact["customerNumber"] = new
@@ -262,6 +269,7 @@ class Agreement:
         if number not in self.customers:
             raise ApiError(404, "Customer not found.", errorCode="E06000")
         del self.customers[number]
+        self._free_hint = min(self._free_hint, number)
         for key in [
             k for k, c in self.contacts.items() if c["customerNumber"] == number
         ]:
