@@ -33,3 +33,6 @@ from . import test_economic_backend
 from . import test_economic_push
 from . import test_economic_import
 from . import test_economic_webhook
+from . import test_economic_mapping
+from . import test_economic_schemas
+from . import test_economic_fake

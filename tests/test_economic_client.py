@@ -104,6 +104,31 @@ class TestEconomicClient(EconomicCase):
         self.assertEqual((len(customers), has_next, total), (2, False, 30))
         self.assertEqual(client.customers_page(page=9, pagesize=7), ([], False, 30))
 
+    def test_pages_sorted_by_number(self):
+        """The sort (by number unless told) rides along the nextPage links."""
+        session = RecordingSession()
+        client = self.make_client(session=session)
+        self.fake.seed(5, contacts_per_customer=0)
+        self.fake.renumber_customer(1, 50)
+        pages = list(client.iter_customers(pagesize=2))
+        numbers = [c["customerNumber"] for _i, page, _n in pages for c in page]
+        self.assertEqual(numbers, [2, 3, 4, 5, 50])
+        for _method, url, _kwargs in session.sent:
+            self.assertIn("sort=customerNumber", url)
+        pages = list(client.iter_customers(pagesize=2, sort="-customerNumber"))
+        self.assertEqual(pages[0][1][0]["customerNumber"], 50)
+
+    def test_retry_after_date(self):
+        now = ec.datetime.datetime(
+            2026, 12, 2, 12, 0, 0, tzinfo=ec.datetime.timezone.utc
+        )
+        self.assertEqual(
+            ec.parse_retry_after("Wed, 02 Dec 2026 12:00:30 GMT", now=now), 30.0
+        )
+        self.assertEqual(ec.parse_retry_after("12"), 12.0)
+        self.assertIsNone(ec.parse_retry_after("soon"))
+        self.assertIsNone(ec.parse_retry_after(None))
+
     def test_default_page_size_is_1000(self):
         """A bulk read asks for 1000 per page: 2,500 customers in 3 calls."""
         self.fake.seed(2500, contacts_per_customer=0)

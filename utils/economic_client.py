@@ -20,6 +20,8 @@ The facts it relies on are in the project's e-conomic reference (economic.md):
   empty, so a bulk run spreads its calls instead of failing.
 """
 
+import datetime
+import email.utils
 import logging
 import re
 import time
@@ -51,7 +53,10 @@ READ_ONLY_CUSTOMER_KEYS = frozenset(
         "eInvoicingDisabledByDefault",
     }
 )
-READ_ONLY_CONTACT_KEYS = frozenset({"self", "deleted", "metaData"})
+#: Customer properties that reference a contact (``{customerContactNumber,
+#: self}`` when written; a read adds ``customer``).
+CONTACT_REFERENCES = ("attention", "customerContact")
+READ_ONLY_CONTACT_KEYS = frozenset({"self", "deleted", "metaData", "sortKey"})
 _RATE_RE = re.compile(r"token-limit-(\d+)-per-(\d+)-seconds:\s*(\d+)\s*/\s*(\d+)")
 _FILTER_ESCAPES = str.maketrans({"$": "$$", "(": "$(", ")": "$)", "*": "$*", ",": "$,"})
 
@@ -144,6 +149,24 @@ def parse_rate_limiting(header):
     return int(match.group(3)), int(match.group(4)), int(match.group(2))
 
 
+def parse_retry_after(value, now=None):
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date), or
+    None when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
 def error_from_response(status, body, text=""):
     """Build the EconomicError subclass for an e-conomic error answer.
 
@@ -213,8 +236,12 @@ def _collect_field_errors(errors, prefix, result):
 def merge_record(current, changes, read_only):
     """The full body for a PUT: ``current`` without its read-only keys, with
     ``changes`` applied. An empty change (None, False, "") removes the key,
-    because e-conomic rejects explicit nulls and clears omitted properties."""
+    because e-conomic rejects explicit nulls and clears omitted properties.
+    Contact references lose their read-only ``customer`` part."""
     body = {k: v for k, v in current.items() if k not in read_only}
+    for key in CONTACT_REFERENCES:
+        if isinstance(body.get(key), dict):
+            body[key] = {k: v for k, v in body[key].items() if k != "customer"}
     for key, value in changes.items():
         if value is None or value is False or value == "":
             body.pop(key, None)
@@ -301,9 +328,9 @@ class EconomicClient:
     def _retry_delay(self, response, attempt):
         """Seconds to wait before retrying ``response`` (None: network error)."""
         if response is not None:
-            retry_after = response.headers.get("Retry-After", "")
-            if retry_after.strip().isdigit():
-                return float(retry_after)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                return retry_after
             if response.status_code == 429 and self.rate:
                 used, limit, window = self.rate
                 # Until the bucket has room again, at least one backoff step.
@@ -419,13 +446,18 @@ class EconomicClient:
 
     # -- customers ---------------------------------------------------------
 
-    def iter_customers(self, filter=None, page=0, pagesize=MAX_PAGE_SIZE, sort=None):
+    def iter_customers(
+        self, filter=None, page=0, pagesize=MAX_PAGE_SIZE, sort="customerNumber"
+    ):
         """Yield ``(page_index, customers, has_next)`` from page ``page`` on,
-        following the server's ``nextPage`` links."""
+        following the server's ``nextPage`` links. Sorted by number by
+        default, so that a resumed run sees the same pages."""
         params = {"filter": filter, "sort": sort}
         yield from self._pages("/customers", params, page=page, pagesize=pagesize)
 
-    def customers_page(self, page=0, pagesize=MAX_PAGE_SIZE, filter=None, sort=None):
+    def customers_page(
+        self, page=0, pagesize=MAX_PAGE_SIZE, filter=None, sort="customerNumber"
+    ):
         """One page: ``(customers, has_next, total)`` (total: filtered count)."""
         query = {"skippages": page, "pagesize": pagesize}
         query.update({k: v for k, v in {"filter": filter, "sort": sort}.items() if v})

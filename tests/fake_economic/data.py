@@ -174,9 +174,31 @@ def render_currencies(base):
     ]
 
 
-def demo_customer(rng, index):
-    """One Danish demo customer (writable fields), reproducible from ``rng``."""
-    name = f"{rng.choice(_WORDS)} {rng.choice(_TRADES)} {rng.choice(_SUFFIXES)}"
+def _unique_name(rng, index, used):
+    """A company name not in ``used`` (real agreements rarely repeat one)."""
+    suffix = rng.choice(_SUFFIXES)
+    name = f"{rng.choice(_WORDS)} {rng.choice(_TRADES)} {suffix}"
+    for _attempt in range(5):
+        if name not in used:
+            break
+        name = (
+            f"{rng.choice(_LAST)}s {rng.choice(_WORDS)} {rng.choice(_TRADES)} {suffix}"
+        )
+    else:
+        name = f"{rng.choice(_WORDS)} {rng.choice(_TRADES)} {index} {suffix}"
+    used.add(name)
+    return name
+
+
+def demo_customer(rng, index, used=None):
+    """One Danish demo customer (writable fields), reproducible from ``rng``;
+    ``used`` (a set) keeps names and CVR numbers unique across calls."""
+    used = set() if used is None else used
+    name = _unique_name(rng, index, used)
+    cvr = str(rng.randint(10000000, 99999999))
+    while cvr in used:
+        cvr = str(rng.randint(10000000, 99999999))
+    used.add(cvr)
     slug = "".join(c for c in name.lower() if c.isalnum())[:20] + str(index)
     zip_code, city = rng.choice(_CITIES)
     customer = {
@@ -192,7 +214,7 @@ def demo_customer(rng, index):
         "email": f"faktura@{slug}.dk",
         "telephoneAndFaxNumber": "+45 "
         + " ".join(f"{rng.randint(10, 99)}" for _i in range(4)),
-        "corporateIdentificationNumber": str(rng.randint(10000000, 99999999)),
+        "corporateIdentificationNumber": cvr,
         "website": f"https://www.{slug}.dk",
     }
     if rng.random() < 0.3:
@@ -216,9 +238,9 @@ def demo_contact(rng, domain):
 def demo_customers(count, contacts_per_customer=2, seed=1):
     """``[(customer, [contact, ...]), ...]``: ``count`` Danish customers."""
     rng = random.Random(seed)
-    result = []
+    result, used = [], set()
     for index in range(count):
-        customer = demo_customer(rng, index)
+        customer = demo_customer(rng, index, used)
         domain = customer["email"].split("@", 1)[1]
         contacts = [demo_contact(rng, domain) for _i in range(contacts_per_customer)]
         result.append((customer, contacts))
