@@ -56,8 +56,11 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         return path
 
     def _post(self, secret=None, data=None, headers=None, **query):
-        return self.url_open(
-            self._url(secret, **query), data=data or b"", headers=headers
+        return self.opener.post(
+            self.base_url() + self._url(secret, **query),
+            data=data,
+            headers=headers,
+            timeout=12,
         )
 
     def _process(self):
