@@ -8,8 +8,10 @@ renumbering, deletion, a disabled integration, the safety-net poll."""
 import json
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from ..utils.economic_client import EconomicClient
@@ -292,3 +294,118 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         )
         self.assertGreaterEqual(fetched, 1)
         self.assertEqual(self.partner.city, "Viborg")
+
+
+@tagged("post_install", "-at_install", "crm_sync", "crm_sync_economic")
+class TestEconomicEventConcurrency(BaseCase):
+    """Two events for the same new customer processed by two transactions at
+    once (worst interleaving): one partner, one link, no database error; the
+    loser is postponed and ends done. Real committed cursors, cleaned up."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.fake = FakeEconomic().start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.number = cls.fake.add_customer(webhook=False, name="Race Condition ApS")
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["crm.sync.economic.backend"].create(
+                {
+                    "name": "Concurrency agreement",
+                    "api_url": cls.fake.url,
+                    "openapi_url": cls.fake.openapi_url,
+                    "app_secret_token": cls.fake.app_secret_token,
+                    "agreement_grant_token": cls.fake.agreement_grant_token,
+                    "enabled": True,
+                }
+            )
+            cls.backend_id = backend.id
+            Event = env["crm.sync.economic.event"]
+            cls.event_ids = [
+                Event.create({"backend_id": backend.id, "new_number": cls.number}).id
+                for _i in range(2)
+            ]
+        cls.addClassCleanup(cls._cleanup)
+
+    @classmethod
+    def _cleanup(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["crm.sync.economic.backend"].browse(cls.backend_id)
+            partners = backend.customer_link_ids.record_id
+            env["crm.sync.economic.event"].search(
+                [("backend_id", "=", backend.id)]
+            ).unlink()
+            backend.unlink()
+            partners.unlink()
+
+    def _process(self, cr, event_id):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        event = env["crm.sync.economic.event"].browse(event_id)
+        event.backend_id._crm_sync_economic_process_events(event)
+        return event
+
+    def test_two_events_same_new_customer(self):
+        first, second = self.event_ids
+        with self.registry.cursor() as cr_second:
+            # the second transaction starts (its snapshot) before the first
+            # one commits its new partner and link
+            env_second = api.Environment(cr_second, SUPERUSER_ID, {})
+            env_second["crm.sync.economic.event"].browse(second)._crm_sync_lock_rows()
+            with self.registry.cursor() as cr_first:
+                self.assertEqual(self._process(cr_first, first).state, "done")
+            with mute_logger("odoo.sql_db"):
+                event = self._process(cr_second, second)
+            self.assertEqual(event.state, "pending", "postponed, not failed")
+            self.assertFalse(event.error)
+        with self.registry.cursor() as cr:
+            event = self._process(cr, second)
+            self.assertEqual(event.state, "done")
+            links = event.env["crm.sync.economic.customer"].search(
+                [("backend_id", "=", self.backend_id)]
+            )
+            self.assertEqual(len(links), 1)
+            self.assertEqual(links.customer_number, self.number)
+            self.assertEqual(
+                event.env["res.partner"].search_count(
+                    [("name", "=", "Race Condition ApS")]
+                ),
+                1,
+            )
+
+    def test_two_events_same_linked_customer(self):
+        """The same with a linked customer: the link's row lock serialises
+        them; the later one is postponed, then sees the first one's work."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["crm.sync.economic.backend"].browse(self.backend_id)
+            if not backend.customer_link_ids:
+                backend._crm_sync_economic_receive([self.fake.customer(self.number)])
+            Event = env["crm.sync.economic.event"]
+            first, second = (
+                Event.create({"backend_id": self.backend_id, "new_number": self.number})
+                for _i in range(2)
+            )
+            first, second = first.id, second.id
+        self.fake.change_customer(self.number, city="Esbjerg")
+        with self.registry.cursor() as cr_second:
+            env_second = api.Environment(cr_second, SUPERUSER_ID, {})
+            env_second["crm.sync.economic.event"].browse(second)._crm_sync_lock_rows()
+            with self.registry.cursor() as cr_first:
+                self.assertEqual(self._process(cr_first, first).state, "done")
+            with mute_logger("odoo.sql_db"):
+                event = self._process(cr_second, second)
+            self.assertEqual(event.state, "pending", "postponed, not failed")
+        with self.registry.cursor() as cr:
+            event = self._process(cr, second)
+            self.assertEqual(event.state, "done")
+            link = event.backend_id.customer_link_ids
+            self.assertEqual(len(link), 1)
+            self.assertEqual(link.record_id.city, "Esbjerg")
+            self.assertFalse(
+                event.env["crm.sync.proposal"].search(
+                    [("partner_id", "=", link.record_id.id)]
+                )
+            )
