@@ -219,6 +219,16 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         self.assertEqual(self.link.agreed_values["city"], "Horsens")
         self.assertEqual(self.partner.city, "Horsens")
 
+    def test_unknown_country_kept_visibly(self):
+        denmark = self.partner.country_id
+        self.assertEqual(denmark.code, "DK")
+        self.fake.change_customer(self.number, country="Atlantis")
+        self._post(old=self.number, new=self.number)
+        self._process()
+        self.assertEqual(self.partner.country_id, denmark, "never cleared")
+        self.assertIn("Atlantis", self.partner.message_ids[:1].body)
+        self.assertFalse(self._queued(self.link), "never pushed over the text")
+
     def test_renumbering_link_follows(self):
         partners = self.env["res.partner"].search_count([])
         new = self.fake.renumber_customer(self.number, 7777)
