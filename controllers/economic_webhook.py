@@ -40,9 +40,11 @@ def parse_number(value, name):
     return int(text)
 
 
-def parse_numbers(args, body, content_type):
-    """``(old, new)`` from the query ``args`` or the ``body``."""
+def parse_numbers(args, body, content_type, form=None):
+    """``(old, new)`` from the query ``args``, the ``body`` (JSON or form
+    encoded) or the ``form`` Werkzeug parsed already."""
     data = dict(args)
+    data.update(form or {})
     if body:
         if "json" in content_type:
             try:
@@ -81,7 +83,12 @@ class CrmSyncEconomicWebhook(Controller):
         body = httprequest.get_data(cache=True)[: MAX_BODY + 1]
         if len(body) > MAX_BODY:
             raise RequestEntityTooLarge()
-        old, new = parse_numbers(httprequest.args, body, httprequest.mimetype or "")
+        old, new = parse_numbers(
+            httprequest.args,
+            body,
+            httprequest.mimetype or "",
+            form=httprequest.form.to_dict(),
+        )
         request.env["crm.sync.economic.event"].sudo()._crm_sync_store(backend, old, new)
         return request.make_json_response({"status": "ok"})
 

@@ -348,6 +348,21 @@ class CrmSyncEconomicBackend(models.Model):
             counts[backend.id] = counts.get(backend.id, 0) + count
         return counts
 
+    def action_crm_sync_economic_poll(self):
+        """The button: poll now and say how many customers came."""
+        fetched = self.crm_sync_economic_poll()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s customers fetched from e-conomic.", count=fetched
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def _crm_sync_economic_poll(self):
         self.ensure_one()
         started = fields.Datetime.now()

@@ -64,7 +64,7 @@ class CrmSyncEconomicImport(models.Model):
         "crm.sync.economic.import.line", "job_id", string="Results", readonly=True
     )
     page_count = fields.Integer(compute="_compute_counts", string="Pages")
-    pages_done = fields.Integer(compute="_compute_counts", string="Pages Done")
+    pages_done = fields.Integer(compute="_compute_counts")
     created_count = fields.Integer(compute="_compute_counts", string="Created")
     linked_count = fields.Integer(compute="_compute_counts", string="Linked")
     updated_count = fields.Integer(compute="_compute_counts", string="Updated")

@@ -400,28 +400,9 @@ class CrmSyncEconomicBackend(models.Model):
         names = sorted({key["name"] for key in keys.values()} - {None})
         if not (ids or emails or names):
             return []
-        Partner = self.env["res.partner"]
-        Partner.flush_model(
-            ["company_registry", "crm_sync_vat_key", "email_normalized"]
-        )
-        registry_key = SQL(
-            "regexp_replace(regexp_replace(upper(p.company_registry), "
-            "'[^0-9A-Z]', '', 'g'), '^[A-Z]{2}(?=[0-9])', '')"
-        )
-        conditions = [SQL("FALSE")]
-        if ids:
-            conditions += [
-                SQL("p.crm_sync_vat_key IN %s", tuple(ids)),
-                SQL(
-                    "(p.company_registry IS NOT NULL AND %s IN %s)",
-                    registry_key,
-                    tuple(ids),
-                ),
-            ]
-        if emails:
-            conditions.append(SQL("p.email_normalized IN %s", tuple(emails)))
-        if names:
-            conditions.append(SQL("p.crm_sync_name_key IN %s", tuple(names)))
+        self.env["res.partner"].flush_model()
+        self._crm_sync_economic_link_model().flush_model()
+        conditions = self._crm_sync_economic_key_conditions(ids, emails, names)
         rows = self.env.execute_query_dict(
             SQL(
                 """SELECT p.id, p.vat, p.company_registry, p.email_normalized AS email,
@@ -441,6 +422,31 @@ class CrmSyncEconomicBackend(models.Model):
             )
         )
         return self._crm_sync_economic_candidate_filter(rows)
+
+    @api.model
+    def _crm_sync_economic_key_conditions(self, ids, emails, names):
+        """SQL conditions on partner ``p``: one of the keys, each backed by an
+        index but the company registry (no key column: normalised in SQL, the
+        rows then filtered in Python with ``normalize_company_id``)."""
+        registry_key = SQL(
+            "regexp_replace(regexp_replace(upper(p.company_registry), "
+            "'[^0-9A-Z]', '', 'g'), '^[A-Z]{2}(?=[0-9])', '')"
+        )
+        conditions = [SQL("FALSE")]
+        if ids:
+            conditions += [
+                SQL("p.crm_sync_vat_key IN %s", tuple(ids)),
+                SQL(
+                    "(p.company_registry IS NOT NULL AND %s IN %s)",
+                    registry_key,
+                    tuple(ids),
+                ),
+            ]
+        if emails:
+            conditions.append(SQL("p.email_normalized IN %s", tuple(emails)))
+        if names:
+            conditions.append(SQL("p.crm_sync_name_key IN %s", tuple(names)))
+        return conditions
 
     def _crm_sync_economic_candidate_filter(self, rows):
         """Rows of partners the current user may read and that are not ours,

@@ -36,3 +36,4 @@ from . import test_economic_status
 from . import test_economic_backend
 from . import test_economic_push
 from . import test_economic_import
+from . import test_economic_webhook
