@@ -14,6 +14,7 @@ from odoo import api, fields, models
 
 from ..utils import economic_compare
 from ..utils import economic_mapping as mapping
+from ..utils.economic_client import EconomicError, EconomicNotFound
 
 
 class CrmSyncEconomicCustomer(models.Model):
@@ -176,9 +177,27 @@ class CrmSyncEconomicCustomer(models.Model):
         """A client for a user waiting on the answer: short timeout, no retry
         (an unreachable or busy e-conomic is reported at once)."""
         self.ensure_one()
-        client = self.backend_id._crm_sync_economic_client(timeout=timeout)
-        client.max_retries = 0
-        return client
+        return self.backend_id._crm_sync_economic_client(timeout=timeout, max_retries=0)
+
+    def _crm_sync_economic_refresh_one(self, client):
+        """Read this link's customer with ``client`` and remember it, or why
+        it could not be read."""
+        self.ensure_one()
+        try:
+            customer = client.get_customer(self.customer_number)
+        except EconomicNotFound:
+            self._crm_sync_economic_check_failed(
+                self.env._(
+                    "Customer %(number)s no longer exists in e-conomic.",
+                    number=self.customer_number,
+                )
+            )
+        except EconomicError as exc:
+            self._crm_sync_economic_check_failed(
+                self.backend_id._crm_sync_economic_error_message(exc)
+            )
+        else:
+            self._crm_sync_economic_remember(customer)
 
     def _crm_sync_record_agreed(self, values, remote_version=None):
         """Agreed values are e-conomic's too: update the known e-conomic side."""

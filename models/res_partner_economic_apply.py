@@ -73,13 +73,13 @@ class ResPartner(models.Model):
     def _crm_sync_economic_call(self, link, method, *args):
         """``client.method(*args)`` for the customer ``link``, at once (short
         timeout, no retry); any e-conomic failure as a clear UserError."""
-        client = link._crm_sync_economic_interactive_client(CHECK_TIMEOUT)
-        try:
-            return getattr(client, method)(*args)
-        except EconomicError as exc:
-            raise UserError(
-                link.backend_id._crm_sync_economic_error_message(exc)
-            ) from None
+        with link._crm_sync_economic_interactive_client(CHECK_TIMEOUT) as client:
+            try:
+                return getattr(client, method)(*args)
+            except EconomicError as exc:
+                raise UserError(
+                    link.backend_id._crm_sync_economic_error_message(exc)
+                ) from None
 
     def _crm_sync_economic_apply_one(self, link, choices, expected=None):
         """Apply ``choices`` to this partner and its customer ``link`` (sudo).

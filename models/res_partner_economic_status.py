@@ -19,7 +19,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..utils import economic_compare
-from ..utils.economic_client import EconomicError, EconomicNotFound
 
 #: Seconds to wait for e-conomic in an interactive check (Check now, Compare, Apply).
 CHECK_TIMEOUT = 5
@@ -197,25 +196,16 @@ class ResPartner(models.Model):
                     self.env._("The e-conomic integration is disabled.")
                 )
                 continue
-            client = backend_links[0]._crm_sync_economic_interactive_client(
-                CHECK_TIMEOUT
-            )
-            for link in backend_links.filtered("customer_number"):
-                try:
-                    customer = client.get_customer(link.customer_number)
-                except EconomicNotFound:
-                    link._crm_sync_economic_check_failed(
-                        self.env._(
-                            "Customer %(number)s no longer exists in e-conomic.",
-                            number=link.customer_number,
-                        )
-                    )
-                except EconomicError as exc:
-                    link._crm_sync_economic_check_failed(
-                        backend._crm_sync_economic_error_message(exc)
-                    )
-                else:
-                    link._crm_sync_economic_remember(customer)
+            try:
+                client = backend_links[0]._crm_sync_economic_interactive_client(
+                    CHECK_TIMEOUT
+                )
+            except UserError as exc:  # no tokens yet
+                backend_links._crm_sync_economic_check_failed(str(exc.args[0]))
+                continue
+            with client:
+                for link in backend_links.filtered("customer_number"):
+                    link._crm_sync_economic_refresh_one(client)
 
     # ------------------------------------------------------------------
     # Buttons of the status block
