@@ -390,6 +390,44 @@ class TestEconomicApply(EconomicStatusCommon):
             wizard.action_apply()
         self.assertEqual(self.partner.city, "Aarhus")
 
+    def test_partner_he_may_not_read(self):
+        """Another company's customer: no status, no Compare window."""
+        other_company = self.env["res.company"].create({"name": "Other Co Ltd"})
+        hidden = self.env["res.partner"].create(
+            {"name": "Hidden Co", "is_company": True, "company_id": other_company.id}
+        )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_economic_status",
+            [hidden.id],
+            kinds=("AccessError",),
+        )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner.economic.compare",
+            "create",
+            {"partner_id": hidden.id},
+            kinds=("AccessError",),
+        )
+
+    def test_unknown_economic_country(self):
+        self.fake.change_customer(self.number, country="Atlantis")
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner",
+            "crm_sync_economic_apply",
+            [self.partner.id],
+            {"country": "economic"},
+            kinds=("UserError",),
+            match="Atlantis",
+        )
+        self.assertEqual(self.partner.country_id, self.env.ref("base.dk"))
+        # The CRM's country may be sent instead.
+        status = self.partner.crm_sync_economic_apply({"country": "crm"})
+        self.assertEqual(status[str(self.partner.id)]["state"], "in_sync")
+        self.assertEqual(self._fake_customer()["country"], "Denmark")
+
     def test_bad_choices(self):
         self._differ()
         self.fake.reset_counters()
