@@ -52,13 +52,24 @@ class CrmSyncEconomicCustomer(models.Model):
         addresses are kept."""
         values = dict(values)
         if values.get("country_id"):
-            country = self.env["res.country"].browse(values["country_id"]).exists()
-            values["country_id"] = country.with_context(lang="en_US").name or False
+            names = self._crm_sync_economic_country_names()
+            values["country_id"] = names.get(values["country_id"], False)
         customer = mapping.odoo_to_customer(values, remote=remote)
         return {
             field: economic_compare.clean(customer.get(field))
             for field in economic_compare.ECONOMIC_FIELDS
         }
+
+    @api.model
+    def _crm_sync_economic_country_names(self):
+        """``{country id: English name}``, read once per transaction."""
+        cache = self.env.cr.cache
+        if "crm_sync_economic_country_names" not in cache:
+            countries = self.env["res.country"].with_context(lang="en_US").search([])
+            cache["crm_sync_economic_country_names"] = {
+                country.id: country.name for country in countries
+            }
+        return cache["crm_sync_economic_country_names"]
 
     @api.model
     def _crm_sync_economic_customer_values(self, customer):
@@ -68,12 +79,15 @@ class CrmSyncEconomicCustomer(models.Model):
             for field in economic_compare.ECONOMIC_FIELDS
         }
 
-    def _crm_sync_economic_crm_values(self, remote=None):
-        """The partner's side, in e-conomic form (see ``_to_customer``)."""
+    def _crm_sync_economic_crm_values(self, remote=None, partner=None):
+        """The partner's side, in e-conomic form (see ``_to_customer``).
+
+        :param partner: the linked partner as given by a batch (its values
+            are then read for the whole batch at once)."""
         self.ensure_one()
-        return self._crm_sync_economic_to_customer(
-            self._crm_sync_local_values(), remote=remote
-        )
+        partner = partner or self.record_id
+        values = self._crm_sync_values_of(partner, self._crm_sync_field_names())
+        return self._crm_sync_economic_to_customer(values, remote=remote)
 
     def _crm_sync_economic_remote_values(self, pending=None):
         """The e-conomic side as last known, no HTTP: as last read (or else as
@@ -164,13 +178,17 @@ class CrmSyncEconomicCustomer(models.Model):
             }
         )
 
-    def _crm_sync_economic_differences(self, pending=None):
-        """``{economic field: {"crm", "economic"}}`` as last known, no HTTP."""
+    def _crm_sync_economic_differences(self, pending=None, partner=None):
+        """``{economic field: {"crm", "economic"}}`` as last known, no HTTP.
+
+        :param pending: see :meth:`_crm_sync_economic_remote_values`
+        :param partner: see :meth:`_crm_sync_economic_crm_values`"""
         self.ensure_one()
+        partner = partner or self.record_id
         return economic_compare.differences(
-            self._crm_sync_economic_crm_values(),
+            self._crm_sync_economic_crm_values(partner=partner),
             self._crm_sync_economic_remote_values(pending),
-            self.record_id.sudo()._crm_sync_desync_region(),
+            partner.sudo()._crm_sync_desync_region(),
         )
 
     def _crm_sync_economic_interactive_client(self, timeout):

@@ -138,7 +138,7 @@ class ResPartner(models.Model):
                 "message": link.last_error
                 or self.env._("Not in e-conomic yet: waiting to be sent."),
             }
-        differences = link._crm_sync_economic_differences(pending)
+        differences = link._crm_sync_economic_differences(pending, self._origin)
         error = link.economic_check_error or link.last_error
         if error:
             state, message = "error", error

@@ -83,14 +83,21 @@ def clean(value):
     return False if _empty(value) else value
 
 
+def differs(field, left, right, region=None):
+    """Whether two values of the e-conomic ``field`` differ once normalised."""
+    left, right = clean(left), clean(right)
+    if left == right:  # the usual case, without parsing phones
+        return False
+    return normalize(field, left, region) != normalize(field, right, region)
+
+
 def compare(crm, economic, region=None):
     """``{economic field: {"crm", "economic", "differs"}}`` for every mapped field."""
     return {
         field: {
             "crm": clean(crm.get(field)),
             "economic": clean(economic.get(field)),
-            "differs": normalize(field, crm.get(field), region)
-            != normalize(field, economic.get(field), region),
+            "differs": differs(field, crm.get(field), economic.get(field), region),
         }
         for field in ECONOMIC_FIELDS
     }
