@@ -88,6 +88,8 @@ class ResPartner(models.Model):
             e-conomic side (Compare window): refused if e-conomic changed since.
         """
         self.ensure_one()
+        # One writer of the customer at a time: a push of the same link waits
+        link._crm_sync_lock_rows()
         backend = link.backend_id
         customer = self._crm_sync_economic_call(
             link, "get_customer", link.customer_number
