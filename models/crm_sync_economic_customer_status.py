@@ -45,14 +45,14 @@ class CrmSyncEconomicCustomer(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crm_sync_economic_to_customer(self, values, remote=None):
+    def _crm_sync_status_to_customer(self, values, remote=None):
         """``{economic field: value}`` of Odoo values in JSON form (the country
         as an id): the mapped fields only, the country by its English name.
         With ``remote`` (the customer as read), e-conomic's other e-mail
         addresses are kept."""
         values = dict(values)
         if values.get("country_id"):
-            names = self._crm_sync_economic_country_names()
+            names = self._crm_sync_status_country_names()
             values["country_id"] = names.get(values["country_id"], False)
         customer = mapping.odoo_to_customer(values, remote=remote)
         return {
@@ -61,7 +61,7 @@ class CrmSyncEconomicCustomer(models.Model):
         }
 
     @api.model
-    def _crm_sync_economic_country_names(self):
+    def _crm_sync_status_country_names(self):
         """``{country id: English name}``, read once per transaction."""
         cache = self.env.cr.cache
         if "crm_sync_economic_country_names" not in cache:
@@ -72,14 +72,14 @@ class CrmSyncEconomicCustomer(models.Model):
         return cache["crm_sync_economic_country_names"]
 
     @api.model
-    def _crm_sync_economic_customer_values(self, customer):
+    def _crm_sync_status_customer_values(self, customer):
         """The mapped fields of an e-conomic customer body."""
         return {
             field: economic_compare.clean(customer.get(field))
             for field in economic_compare.ECONOMIC_FIELDS
         }
 
-    def _crm_sync_economic_crm_values(self, remote=None, partner=None):
+    def _crm_sync_status_crm_values(self, remote=None, partner=None):
         """The partner's side, in e-conomic form (see ``_to_customer``).
 
         :param partner: the linked partner as given by a batch (its values
@@ -87,36 +87,36 @@ class CrmSyncEconomicCustomer(models.Model):
         self.ensure_one()
         partner = partner or self.record_id
         values = self._crm_sync_values_of(partner, self._crm_sync_field_names())
-        return self._crm_sync_economic_to_customer(values, remote=remote)
+        return self._crm_sync_status_to_customer(values, remote=remote)
 
-    def _crm_sync_economic_remote_values(self, pending=None):
+    def _crm_sync_status_remote_values(self, pending=None):
         """The e-conomic side as last known, no HTTP: as last read (or else as
         agreed), with the values this link proposed since (a field changed on
         both sides: the proposal holds e-conomic's value).
 
         :param pending: ``{link id: {odoo field: value}}`` prefetched by
-            :meth:`_crm_sync_economic_pending_values` for a batch.
+            :meth:`_crm_sync_status_pending_values` for a batch.
         """
         self.ensure_one()
         if self.economic_values:
             remote = dict(self.economic_values)
         elif self.agreed_values:
-            remote = self._crm_sync_economic_to_customer(self.agreed_values)
+            remote = self._crm_sync_status_to_customer(self.agreed_values)
         else:
             remote = {}
         if pending is None:
-            pending = self._crm_sync_economic_pending_values()
+            pending = self._crm_sync_status_pending_values()
         proposed = pending.get(self.id)
         if proposed:
             values = {**(self.agreed_values or {}), **proposed}
-            converted = self._crm_sync_economic_to_customer(values)
+            converted = self._crm_sync_status_to_customer(values)
             for fname in proposed:
                 field = mapping.ECONOMIC_FIELD_OF.get(fname)
                 if field:
                     remote[field] = converted.get(field, False)
         return remote
 
-    def _crm_sync_economic_pending_values(self):
+    def _crm_sync_status_pending_values(self):
         """``{link id: {odoo field: value}}``: the pending proposals of these
         links made after the customer was last read, in one query."""
         if not self:
@@ -155,13 +155,13 @@ class CrmSyncEconomicCustomer(models.Model):
         links' state from the comparison."""
         self.write(
             {
-                "economic_values": self._crm_sync_economic_customer_values(customer),
+                "economic_values": self._crm_sync_status_customer_values(customer),
                 "economic_checked": fields.Datetime.now(),
                 "economic_check_error": False,
             }
         )
         for link in self.filtered("customer_number"):
-            differences = link._crm_sync_economic_differences()
+            differences = link._crm_sync_status_differences()
             link.write(
                 {
                     "state": "differs" if differences else "in_sync",
@@ -169,7 +169,7 @@ class CrmSyncEconomicCustomer(models.Model):
                 }
             )
 
-    def _crm_sync_economic_check_failed(self, message):
+    def _crm_sync_status_check_failed(self, message):
         self.write(
             {
                 "economic_check_error": message,
@@ -178,40 +178,40 @@ class CrmSyncEconomicCustomer(models.Model):
             }
         )
 
-    def _crm_sync_economic_differences(self, pending=None, partner=None):
+    def _crm_sync_status_differences(self, pending=None, partner=None):
         """``{economic field: {"crm", "economic"}}`` as last known, no HTTP.
 
-        :param pending: see :meth:`_crm_sync_economic_remote_values`
-        :param partner: see :meth:`_crm_sync_economic_crm_values`"""
+        :param pending: see :meth:`_crm_sync_status_remote_values`
+        :param partner: see :meth:`_crm_sync_status_crm_values`"""
         self.ensure_one()
         partner = partner or self.record_id
         return economic_compare.differences(
-            self._crm_sync_economic_crm_values(partner=partner),
-            self._crm_sync_economic_remote_values(pending),
+            self._crm_sync_status_crm_values(partner=partner),
+            self._crm_sync_status_remote_values(pending),
             partner.sudo()._crm_sync_desync_region(),
         )
 
-    def _crm_sync_economic_interactive_client(self, timeout):
+    def _crm_sync_status_client(self, timeout):
         """A client for a user waiting on the answer: short timeout, no retry
         (an unreachable or busy e-conomic is reported at once)."""
         self.ensure_one()
         return self.backend_id._crm_sync_economic_client(timeout=timeout, max_retries=0)
 
-    def _crm_sync_economic_refresh_one(self, client):
+    def _crm_sync_status_refresh_one(self, client):
         """Read this link's customer with ``client`` and remember it, or why
         it could not be read."""
         self.ensure_one()
         try:
             customer = client.get_customer(self.customer_number)
         except EconomicNotFound:
-            self._crm_sync_economic_check_failed(
+            self._crm_sync_status_check_failed(
                 self.env._(
                     "Customer %(number)s no longer exists in e-conomic.",
                     number=self.customer_number,
                 )
             )
         except EconomicError as exc:
-            self._crm_sync_economic_check_failed(
+            self._crm_sync_status_check_failed(
                 self.backend_id._crm_sync_economic_error_message(exc)
             )
         else:
@@ -227,7 +227,7 @@ class CrmSyncEconomicCustomer(models.Model):
             if fname in mapping.ECONOMIC_FIELD_OF
         }
         for link in self.filtered("economic_values"):
-            agreed = self._crm_sync_economic_to_customer({**before[link.id], **values})
+            agreed = self._crm_sync_status_to_customer({**before[link.id], **values})
             link.economic_values = {
                 **link.economic_values,
                 **{field: agreed[field] for field in touched},

@@ -70,10 +70,10 @@ class ResPartner(models.Model):
                 )
             raise UserError(message) from None
 
-    def _crm_sync_economic_call(self, link, method, *args):
+    def _crm_sync_status_call(self, link, method, *args):
         """``client.method(*args)`` for the customer ``link``, at once (short
         timeout, no retry); any e-conomic failure as a clear UserError."""
-        with link._crm_sync_economic_interactive_client(CHECK_TIMEOUT) as client:
+        with link._crm_sync_status_client(CHECK_TIMEOUT) as client:
             try:
                 return getattr(client, method)(*args)
             except EconomicError as exc:
@@ -91,27 +91,27 @@ class ResPartner(models.Model):
         # One writer of the customer at a time: a push of the same link waits
         link._crm_sync_lock_rows()
         backend = link.backend_id
-        customer = self._crm_sync_economic_call(
+        customer = self._crm_sync_status_call(
             link, "get_customer", link.customer_number
         )
-        remote = link._crm_sync_economic_customer_values(customer)
+        remote = link._crm_sync_status_customer_values(customer)
         self._crm_sync_economic_check_expected(remote, expected)
         from_economic = [f for f, choice in choices.items() if choice == "economic"]
         odoo_values = self._crm_sync_economic_odoo_values(
             backend, customer, from_economic
         )
-        crm_before = link._crm_sync_economic_crm_values()
+        crm_before = link._crm_sync_status_crm_values()
         me = self.with_context(crm_sync_economic_apply=True, crm_sync_no_export=True)
         me._crm_sync_economic_resolve_proposals(link, choices, odoo_values)
         me._crm_sync_economic_write(odoo_values)
         to_economic = [f for f, choice in choices.items() if choice == "crm"]
         changes = {
             field: value
-            for field, value in link._crm_sync_economic_crm_values(customer).items()
+            for field, value in link._crm_sync_status_crm_values(customer).items()
             if field in to_economic
         }
         if changes:
-            customer = self._crm_sync_economic_call(
+            customer = self._crm_sync_status_call(
                 link, "update_customer", link.customer_number, changes
             )
         fnames = [

@@ -83,7 +83,7 @@ class ResPartner(models.Model):
     def _compute_crm_sync_economic_status(self):
         # sudo: the links are bookkeeping, read for the stored status only
         links = self._origin.sudo().economic_link_ids
-        pending = links._crm_sync_economic_pending_values()
+        pending = links._crm_sync_status_pending_values()
         for partner in self:
             status = partner._crm_sync_economic_known_status(pending)
             partner.crm_sync_economic_state = status["state"]
@@ -120,7 +120,7 @@ class ResPartner(models.Model):
     def _crm_sync_economic_known_status(self, pending=None):
         """The status from what the link knows: no call to e-conomic.
 
-        :param pending: see ``_crm_sync_economic_remote_values``."""
+        :param pending: see ``_crm_sync_status_remote_values``."""
         self.ensure_one()
         link = self._origin._crm_sync_economic_status_link() if self._origin else None
         if not link:
@@ -138,7 +138,7 @@ class ResPartner(models.Model):
                 "message": link.last_error
                 or self.env._("Not in e-conomic yet: waiting to be sent."),
             }
-        differences = link._crm_sync_economic_differences(pending, self._origin)
+        differences = link._crm_sync_status_differences(pending, self._origin)
         error = link.economic_check_error or link.last_error
         if error:
             state, message = "error", error
@@ -175,7 +175,7 @@ class ResPartner(models.Model):
         if refresh:
             self._crm_sync_economic_refresh()
         # sudo: the links are bookkeeping; the caller may read these partners
-        pending = self.sudo().economic_link_ids._crm_sync_economic_pending_values()
+        pending = self.sudo().economic_link_ids._crm_sync_status_pending_values()
         return {
             str(partner.id): partner._crm_sync_economic_known_status(pending)
             for partner in self
@@ -192,20 +192,18 @@ class ResPartner(models.Model):
         )
         for backend, backend_links in links.grouped("backend_id").items():
             if not backend.enabled:
-                backend_links._crm_sync_economic_check_failed(
+                backend_links._crm_sync_status_check_failed(
                     self.env._("The e-conomic integration is disabled.")
                 )
                 continue
             try:
-                client = backend_links[0]._crm_sync_economic_interactive_client(
-                    CHECK_TIMEOUT
-                )
+                client = backend_links[0]._crm_sync_status_client(CHECK_TIMEOUT)
             except UserError as exc:  # no tokens yet
-                backend_links._crm_sync_economic_check_failed(str(exc.args[0]))
+                backend_links._crm_sync_status_check_failed(str(exc.args[0]))
                 continue
             with client:
                 for link in backend_links.filtered("customer_number"):
-                    link._crm_sync_economic_refresh_one(client)
+                    link._crm_sync_status_refresh_one(client)
 
     # ------------------------------------------------------------------
     # Buttons of the status block

@@ -65,13 +65,13 @@ class ResPartnerEconomicCompare(models.TransientModel):
                     partner=partner.display_name,
                 )
             )
-        customer = partner._crm_sync_economic_call(
+        customer = partner._crm_sync_status_call(
             link, "get_customer", link.customer_number
         )
         link._crm_sync_economic_remember(customer)
         compared = economic_compare.compare(
-            link._crm_sync_economic_crm_values(),
-            link._crm_sync_economic_customer_values(customer),
+            link._crm_sync_status_crm_values(),
+            link._crm_sync_status_customer_values(customer),
             partner.sudo()._crm_sync_desync_region(),
         )
         lines = [
