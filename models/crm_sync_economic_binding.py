@@ -145,7 +145,7 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         )
         self.backend_id._crm_sync_economic_note({"last_sync": fields.Datetime.now()})
 
-    def _crm_sync_economic_differences(self, remote_values, local_values=None):
+    def _crm_sync_economic_odoo_differences(self, remote_values, local_values=None):
         """``{odoo field: (crm value, e-conomic value)}`` of the synced fields
         that differ (values in JSON form, e-conomic's mapped to Odoo's)."""
         self.ensure_one()

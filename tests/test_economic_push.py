@@ -260,7 +260,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         remote = link._crm_sync_economic_from_remote(
             self.fake.customer(link.customer_number)
         )
-        differences = link._crm_sync_economic_differences(remote)
+        differences = link._crm_sync_economic_odoo_differences(remote)
         self.assertEqual(differences, {"city": ("Aarhus C", "Odense")})
         link._crm_sync_economic_set_state(differences)
         self.assertEqual((link.state, link.difference_count), ("differs", 1))
