@@ -190,11 +190,10 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 ),
             }
         )
-        sending = links - waiting
-        sending.filtered(lambda link: link.state != "to_create").write(
+        links.filtered(lambda link: link.state != "to_create").write(
             {"state": "pending"}
         )
-        return super(CrmSyncEconomicLinkMixin, sending)._crm_sync_queue_push()
+        return super(CrmSyncEconomicLinkMixin, links - waiting)._crm_sync_queue_push()
 
     def _crm_sync_push(self):
         """Called by the push cron, after commit."""

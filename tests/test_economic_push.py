@@ -214,6 +214,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         self.assertFalse(self._queued(link), "nothing queued while disabled")
         self.assertTrue(link.needs_push)
         self.assertIn("disabled", link.last_error)
+        self.assertEqual(link.state, "pending")
         other = self._company(name="Ny Kunde ApS")
         self.assertFalse(self._link(other), "no new customer while disabled")
         self._process_pushes()
