@@ -333,6 +333,13 @@ class CrmSyncEconomicBackend(models.Model):
             total += backend._crm_sync_economic_poll()
         return total
 
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("enabled"):
+            # events stored while the integration was off: processed now
+            self.env.ref("crm_sync.crm_sync_economic_event_cron").sudo()._trigger()
+        return res
+
     def _crm_sync_economic_pending_event_counts(self):
         counts = super()._crm_sync_economic_pending_event_counts()
         # sudo: a count shown on the backend form

@@ -128,6 +128,15 @@ class CrmSyncEconomicBackend(models.Model):
         )
         results.update(unlinked_results)
         self._crm_sync_economic_note_unknown_countries(links | new_links, remote)
+        if mode != "import":
+            self._crm_sync_economic_review_later(
+                [
+                    by_number[n]
+                    for n, res in results.items()
+                    if res["result"] == "to_review"
+                ],
+                results,
+            )
         if contacts_by_customer is not None:
             self._crm_sync_economic_receive_contacts(
                 links | new_links, contacts_by_customer, push=mode != "import"
