@@ -355,11 +355,11 @@ class CrmSyncEconomicBackend(models.Model):
     def _crm_sync_economic_call(self, method, *args, **kwargs):
         """``client.<method>(*args, **kwargs)`` for a user waiting for the
         answer; client errors become UserError."""
-        client = self._crm_sync_economic_interactive_client()
-        try:
-            return getattr(client, method)(*args, **kwargs)
-        except ec.EconomicError as exc:
-            raise self._crm_sync_economic_user_error(exc) from exc
+        with self._crm_sync_economic_interactive_client() as client:
+            try:
+                return getattr(client, method)(*args, **kwargs)
+            except ec.EconomicError as exc:
+                raise self._crm_sync_economic_user_error(exc) from exc
 
     def _crm_sync_economic_check_manager(self):
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
@@ -497,6 +497,15 @@ class CrmSyncEconomicBackend(models.Model):
         if not code:
             return False
         return self.env["res.country"].search([("code", "=", code)], limit=1).id
+
+    def _crm_sync_economic_note(self, vals):
+        """Status fields (last sync, last error) written by background work:
+        skipped when another transaction holds the backend's row, so that a
+        push never waits for (or deadlocks with) the incoming sync."""
+        # sudo: status bookkeeping, whoever's work caused it
+        backend = self.sudo()
+        if backend._crm_sync_lock_rows(nowait=True):
+            backend.write(vals)
 
     @api.model
     def _crm_sync_economic_backends_for(self, partner):

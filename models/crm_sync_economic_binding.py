@@ -41,6 +41,11 @@ LINK_STATES = [
 JOINED_FIELDS = {"street": ("street", "street2"), "street2": ("street", "street2")}
 
 
+def without_empty(body):
+    """A create sends no empty property (e-conomic rejects null; "" is noise)."""
+    return {key: value for key, value in body.items() if value not in ("", None)}
+
+
 class CrmSyncEconomicLinkMixin(models.AbstractModel):
     """What customer and contact links share."""
 
@@ -138,7 +143,33 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 "force_push_fields": False,
             }
         )
-        self.backend_id.sudo().last_sync = fields.Datetime.now()
+        self.backend_id._crm_sync_economic_note({"last_sync": fields.Datetime.now()})
+
+    def _crm_sync_economic_differences(self, remote_values, local_values=None):
+        """``{odoo field: (crm value, e-conomic value)}`` of the synced fields
+        that differ (values in JSON form, e-conomic's mapped to Odoo's)."""
+        self.ensure_one()
+        local = local_values or self._crm_sync_local_values()
+        equal = self._crm_sync_equal_for(self.record_id)
+        return {
+            fname: (local[fname], remote_values[fname])
+            for fname in self._crm_sync_field_names()
+            if fname in remote_values
+            and not equal(fname, local[fname], remote_values[fname])
+        }
+
+    def _crm_sync_economic_set_state(self, differences=None, error=None):
+        """The link's state after a comparison (``differences`` as above) or
+        an ``error`` message (status, Check now, incoming sync)."""
+        if error:
+            return self.write({"state": "error", "last_error": error})
+        return self.write(
+            {
+                "state": "differs" if differences else "in_sync",
+                "difference_count": len(differences or ()),
+                "last_error": False,
+            }
+        )
 
     # ------------------------------------------------------------------
     # Push queue (crm.sync.binding contract)
@@ -189,9 +220,8 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         """The push queue's failure report: on the link and the backend."""
         self.write({"last_error": message, "state": "error"})
         for link in self:
-            # sudo: the backend's status shows the last error to its managers
-            link.backend_id.sudo().last_error = (
-                f"{link.record_id.display_name}: {message}"
+            link.backend_id._crm_sync_economic_note(
+                {"last_error": f"{link.record_id.display_name}: {message}"}
             )
 
     def _crm_sync_on_proposals_resolved(self, proposals):
@@ -288,9 +318,11 @@ class CrmSyncEconomicCustomer(models.Model):
         """Create the customer, or send the CRM's changes (read-modify-write);
         then its contacts. ``fnames``: send these fields whatever changed."""
         self.ensure_one()
+        if client is None:
+            with self.backend_id._crm_sync_economic_client() as client:
+                return self._crm_sync_economic_send(fnames, client)
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = client or self.backend_id._crm_sync_economic_client()
         try:
             if not self.customer_number:
                 self._crm_sync_economic_create(local, client)
@@ -304,7 +336,7 @@ class CrmSyncEconomicCustomer(models.Model):
     def _crm_sync_economic_create(self, local, client):
         backend = self.backend_id
         body = {
-            **self._crm_sync_economic_to_remote(local),
+            **without_empty(self._crm_sync_economic_to_remote(local)),
             **backend._crm_sync_economic_new_customer_body(self.record_id),
         }
         customer = client.create_customer(
@@ -424,13 +456,15 @@ class CrmSyncEconomicContact(models.Model):
     def _crm_sync_economic_send(self, fnames=None, client=None):
         """Create the contact, or send the CRM's changes (read-modify-write)."""
         self.ensure_one()
+        if client is None:
+            with self.backend_id._crm_sync_economic_client() as client:
+                return self._crm_sync_economic_send(fnames, client)
         self._crm_sync_lock_rows()
         local = self._crm_sync_local_values()
-        client = client or self.backend_id._crm_sync_economic_client()
         number = self.customer_link_id.customer_number
         try:
             if not self.contact_number:
-                body = self._crm_sync_economic_to_remote(local)
+                body = without_empty(self._crm_sync_economic_to_remote(local))
                 contact = client.create_contact(
                     number,
                     body,

@@ -248,10 +248,10 @@ class ResPartner(models.Model):
                     )
                 )
             link = customer._crm_sync_economic_link(backend)
-            result[str(partner.id)] = link._crm_sync_economic_send(
-                fnames=link._crm_sync_field_names(),
-                client=backend._crm_sync_economic_interactive_client(),
-            )
+            with backend._crm_sync_economic_interactive_client() as client:
+                result[str(partner.id)] = link._crm_sync_economic_send(
+                    fnames=link._crm_sync_field_names(), client=client
+                )
         return result
 
     def action_crm_sync_economic_push(self):

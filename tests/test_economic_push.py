@@ -5,11 +5,15 @@ queue, create then read-modify-write update, contacts, idempotent creates,
 errors on the link, a disabled integration, the synchronous XML-RPC push.
 Against the fake e-conomic over real HTTP on loopback."""
 
+import jsonschema
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.crm_sync_economic_binding import without_empty
 from .common import CrmSyncCommon, CrmSyncHttpCommon
 from .economic_backend_common import EconomicBackendMixin
+from .test_economic_schemas import load, undeclared
 
 
 class EconomicPushMixin(EconomicBackendMixin):
@@ -67,6 +71,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         self.assertEqual(customer["country"], "Denmark")
         self.assertEqual(customer["corporateIdentificationNumber"], "12345678")
         self.assertEqual(customer["currency"], "DKK")
+        self.assertNotIn("vatNumber", customer, "empty values are not sent")
         self.assertEqual(customer["vatZone"]["vatZoneNumber"], 1)
         self.assertEqual(link.agreed_values["city"], "Aarhus C")
         self.assertEqual(link.remote_version, customer["lastUpdated"])
@@ -247,6 +252,47 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         self.assertEqual(
             link.remote_version, self.fake.customer(link.customer_number)["lastUpdated"]
         )
+
+    def test_differences_and_state_for_the_status(self):
+        partner = self._company()
+        link = self._pushed(partner)
+        self.fake.change_customer(link.customer_number, city="Odense", country="DK")
+        remote = link._crm_sync_economic_from_remote(
+            self.fake.customer(link.customer_number)
+        )
+        differences = link._crm_sync_economic_differences(remote)
+        self.assertEqual(differences, {"city": ("Aarhus C", "Odense")})
+        link._crm_sync_economic_set_state(differences)
+        self.assertEqual((link.state, link.difference_count), ("differs", 1))
+        link._crm_sync_economic_set_state(error="e-conomic is down")
+        self.assertEqual((link.state, link.last_error), ("error", "e-conomic is down"))
+
+    def test_create_bodies_match_the_official_schemas(self):
+        partner = self._company(website="https://skovly.dk", mobile="+45 20 20 20 20")
+        person = self.env["res.partner"].create(
+            {"name": "Karen Kok", "parent_id": partner.id, "email": "k@skovly.dk"}
+        )
+        link = self._link(partner)
+        body = {
+            **without_empty(
+                link._crm_sync_economic_to_remote(link._crm_sync_local_values())
+            ),
+            **self.backend._crm_sync_economic_new_customer_body(partner),
+        }
+        Contact = self.env["crm.sync.economic.contact"]
+        contact_body = Contact._crm_sync_economic_to_remote(
+            Contact._crm_sync_values_of(person, ["name", "email", "phone"])
+        )
+        for value, name in (
+            (body, "customers.post.schema.json"),
+            (contact_body, "customers.customerNumber.contacts.post.schema.json"),
+        ):
+            schema = load(name)
+            errors = [
+                e.message for e in jsonschema.Draft3Validator(schema).iter_errors(value)
+            ]
+            self.assertFalse(errors, f"{name}: {errors}")
+            self.assertFalse(undeclared(value, schema), name)
 
     def test_rate_limited_push_still_goes_through(self):
         partner = self._company()
