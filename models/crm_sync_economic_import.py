@@ -123,13 +123,15 @@ class CrmSyncEconomicImport(models.Model):
                     "The e-conomic integration %(name)s is disabled.", name=backend.name
                 )
             )
-        client = backend._crm_sync_economic_client()
         contacts = {}
         try:
-            for page in client.iter_all_contacts():
-                for contact in page:
-                    number = (contact.get("customer") or {}).get("customerNumber")
-                    contacts.setdefault(number, []).append(contact)
+            with backend._crm_sync_economic_client() as client:
+                for page in client.iter_all_contacts():
+                    for contact in page:
+                        customer = contact.get("customer") or {}
+                        contacts.setdefault(customer.get("customerNumber"), []).append(
+                            contact
+                        )
         except (EconomicAuthError, EconomicNotFound) as error:
             _logger.info("e-conomic contacts cursor refused (%s): per customer", error)
             contacts = None
@@ -139,10 +141,10 @@ class CrmSyncEconomicImport(models.Model):
 
     def _crm_sync_job_fetch_page(self, token):
         page = int(token or 0)
-        client = self.backend_id._crm_sync_economic_client()
-        customers, has_next, total = client.customers_page(
-            page, self.batch_size or PAGE_SIZE
-        )
+        with self.backend_id._crm_sync_economic_client() as client:
+            customers, has_next, total = client.customers_page(
+                page, self.batch_size or PAGE_SIZE
+            )
         items = [(customer["customerNumber"], customer) for customer in customers]
         return items, page + 1 if has_next else None, total
 
@@ -173,8 +175,8 @@ class CrmSyncEconomicImport(models.Model):
         customers = [customer for _number, customer in items]
         contacts = context["contacts"]
         if contacts is None:
-            client = backend._crm_sync_economic_client()
-            contacts = {n: client.get_contacts(n) for n, _customer in items}
+            with backend._crm_sync_economic_client() as client:
+                contacts = {n: client.get_contacts(n) for n, _customer in items}
         else:
             contacts = {n: contacts.get(n, []) for n, _customer in items}
         received = backend._crm_sync_economic_receive(
