@@ -73,14 +73,16 @@ def apply_remote(link, values, version, push=True):
             source=link,
         )
     agreed = {fname: value for fname, value in agreed.items() if fname not in to_remote}
-    link._crm_sync_record_agreed(agreed, remote_version=version)
-    link.write(
-        {
-            "state": "differs" if conflicts else "in_sync",
-            "difference_count": len(conflicts),
-            "last_error": False,
-        }
-    )
+    vals = {
+        "agreed_values": {**(link.agreed_values or {}), **agreed},
+        "last_sync": fields.Datetime.now(),
+        "state": "differs" if conflicts else "in_sync",
+        "difference_count": len(conflicts),
+        "last_error": False,
+    }
+    if version:
+        vals["remote_version"] = version
+    link.write(vals)  # one write: agreed values (as _crm_sync_record_agreed) and state
     return bool(to_local or conflicts), bool(push and to_remote)
 
 
@@ -141,8 +143,11 @@ class CrmSyncEconomicBackend(models.Model):
             self._crm_sync_economic_receive_contacts(
                 links | new_links, contacts_by_customer, push=mode != "import"
             )
-        # sudo: bookkeeping of the backend (last sync time)
-        self.sudo().write({"last_sync": fields.Datetime.now()})
+        # sudo: bookkeeping of the backend (last sync time), only when its row
+        # is free: concurrent syncs of one backend never wait for each other
+        backend = self.sudo()
+        if backend._crm_sync_lock_rows(nowait=True):
+            backend.write({"last_sync": fields.Datetime.now()})
         return results
 
     def _crm_sync_economic_link_model(self):
