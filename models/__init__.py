@@ -31,5 +31,6 @@ from . import crm_sync_economic_binding
 from . import res_partner_economic
 from . import crm_lead_economic
 from . import crm_sync_economic_receive
+from . import crm_sync_economic_receive_contact
 from . import crm_sync_economic_event
 from . import crm_sync_economic_import
