@@ -31,6 +31,7 @@ from . import crm_sync_economic_binding
 from . import res_partner_economic
 from . import crm_lead_economic
 from . import crm_sync_economic_receive
+from . import crm_sync_economic_receive_contact
 from . import crm_sync_economic_event
 from . import crm_sync_economic_import
 from . import crm_sync_economic_customer_status

@@ -211,13 +211,14 @@ class CrmSyncEconomicBackend(models.Model):
             events._crm_sync_failed(self._crm_sync_economic_error_text(error))
             return
         fetched, gone = {}, []
-        for number, mine in by_number.items():
-            try:
-                fetched[number] = client.get_customer(number)
-            except EconomicNotFound:
-                gone.append(number)
-            except EconomicError as error:
-                mine._crm_sync_failed(self._crm_sync_economic_error_text(error))
+        with client:
+            for number, mine in by_number.items():
+                try:
+                    fetched[number] = client.get_customer(number)
+                except EconomicNotFound:
+                    gone.append(number)
+                except EconomicError as error:
+                    mine._crm_sync_failed(self._crm_sync_economic_error_text(error))
         for number in gone:
             olds = set(by_number[number].mapped("old_number")) | {number}
             self._crm_sync_economic_safely(
@@ -333,6 +334,13 @@ class CrmSyncEconomicBackend(models.Model):
             total += backend._crm_sync_economic_poll()
         return total
 
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("enabled"):
+            # events stored while the integration was off: processed now
+            self.env.ref("crm_sync.crm_sync_economic_event_cron").sudo()._trigger()
+        return res
+
     def _crm_sync_economic_pending_event_counts(self):
         counts = super()._crm_sync_economic_pending_event_counts()
         # sudo: a count shown on the backend form
@@ -367,22 +375,22 @@ class CrmSyncEconomicBackend(models.Model):
         self.ensure_one()
         started = fields.Datetime.now()
         since = (self.last_poll or started - POLL_FIRST + POLL_MARGIN) - POLL_MARGIN
-        client = self._crm_sync_economic_client()
         fetched = 0
         try:
-            for _page, customers, _has_next in client.iter_customers(
-                filter=filter_clause(
-                    "lastUpdated", "gt", since.strftime("%Y-%m-%dT%H:%M:%SZ")
-                )
-            ):
-                contacts = {
-                    customer["customerNumber"]: client.get_contacts(
-                        customer["customerNumber"]
+            with self._crm_sync_economic_client() as client:
+                for _page, customers, _has_next in client.iter_customers(
+                    filter=filter_clause(
+                        "lastUpdated", "gt", since.strftime("%Y-%m-%dT%H:%M:%SZ")
                     )
-                    for customer in customers
-                }
-                self._crm_sync_economic_receive(customers, contacts)
-                fetched += len(customers)
+                ):
+                    contacts = {
+                        customer["customerNumber"]: client.get_contacts(
+                            customer["customerNumber"]
+                        )
+                        for customer in customers
+                    }
+                    self._crm_sync_economic_receive(customers, contacts)
+                    fetched += len(customers)
         except EconomicError as error:
             raise UserError(self._crm_sync_economic_error_message(error)) from error
         self.write({"last_poll": started})

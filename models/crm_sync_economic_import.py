@@ -63,6 +63,11 @@ class CrmSyncEconomicImport(models.Model):
     line_ids = fields.One2many(
         "crm.sync.economic.import.line", "job_id", string="Results", readonly=True
     )
+    review_only = fields.Boolean(
+        readonly=True,
+        help="Holds the customers webhooks and the poll could not match alone "
+        "(never runs).",
+    )
     page_count = fields.Integer(compute="_compute_counts", string="Pages")
     pages_done = fields.Integer(compute="_compute_counts")
     created_count = fields.Integer(compute="_compute_counts", string="Created")
@@ -118,13 +123,15 @@ class CrmSyncEconomicImport(models.Model):
                     "The e-conomic integration %(name)s is disabled.", name=backend.name
                 )
             )
-        client = backend._crm_sync_economic_client()
         contacts = {}
         try:
-            for page in client.iter_all_contacts():
-                for contact in page:
-                    number = (contact.get("customer") or {}).get("customerNumber")
-                    contacts.setdefault(number, []).append(contact)
+            with backend._crm_sync_economic_client() as client:
+                for page in client.iter_all_contacts():
+                    for contact in page:
+                        customer = contact.get("customer") or {}
+                        contacts.setdefault(customer.get("customerNumber"), []).append(
+                            contact
+                        )
         except (EconomicAuthError, EconomicNotFound) as error:
             _logger.info("e-conomic contacts cursor refused (%s): per customer", error)
             contacts = None
@@ -134,12 +141,18 @@ class CrmSyncEconomicImport(models.Model):
 
     def _crm_sync_job_fetch_page(self, token):
         page = int(token or 0)
-        client = self.backend_id._crm_sync_economic_client()
-        customers, has_next, total = client.customers_page(
-            page, self.batch_size or PAGE_SIZE
-        )
+        with self.backend_id._crm_sync_economic_client() as client:
+            customers, has_next, total = client.customers_page(
+                page, self.batch_size or PAGE_SIZE
+            )
         items = [(customer["customerNumber"], customer) for customer in customers]
         return items, page + 1 if has_next else None, total
+
+    def action_crm_sync_resume(self):
+        """The job holding customers to review never runs."""
+        return super(
+            CrmSyncEconomicImport, self - self.filtered("review_only")
+        ).action_crm_sync_resume()
 
     def _crm_sync_job_run(self, commit=False, deadline=None, max_batches=None):
         """e-conomic unreachable or refusing while reading a page: the job
@@ -162,8 +175,8 @@ class CrmSyncEconomicImport(models.Model):
         customers = [customer for _number, customer in items]
         contacts = context["contacts"]
         if contacts is None:
-            client = backend._crm_sync_economic_client()
-            contacts = {n: client.get_contacts(n) for n, _customer in items}
+            with backend._crm_sync_economic_client() as client:
+                contacts = {n: client.get_contacts(n) for n, _customer in items}
         else:
             contacts = {n: contacts.get(n, []) for n, _customer in items}
         received = backend._crm_sync_economic_receive(
@@ -298,7 +311,9 @@ class CrmSyncEconomicBackend(models.Model):
                         name=backend.name,
                     )
                 )
-            last = Import.search([("backend_id", "=", backend.id)], limit=1)
+            last = Import.search(
+                [("backend_id", "=", backend.id), ("review_only", "=", False)], limit=1
+            )
             if last.state in ("queued", "running"):
                 continue
             if last.state == "stopped":
@@ -326,7 +341,9 @@ class CrmSyncEconomicBackend(models.Model):
         last = (
             self.env["crm.sync.economic.import"]
             .sudo()
-            .search([("backend_id", "=", self.id)], limit=1)
+            .search(
+                [("backend_id", "=", self.id), ("review_only", "=", False)], limit=1
+            )
         )
         if not last:
             return {
@@ -348,6 +365,43 @@ class CrmSyncEconomicBackend(models.Model):
             "view_mode": "list,form",
             "domain": [("backend_id", "=", self.id)],
         }
+
+    def _crm_sync_economic_review_later(self, customers, results):
+        """Customers a webhook or the poll could not match alone: listed with
+        the import results to review (Link / Create), in this backend's job
+        "Changes from e-conomic to review" (never run: it only holds them)."""
+        if not customers:
+            return
+        # sudo: review lines are written by the server only
+        Import = self.env["crm.sync.economic.import"].sudo()
+        job = Import.search(
+            [("backend_id", "=", self.id), ("review_only", "=", True)], limit=1
+        ) or Import.create(
+            {
+                "name": self.env._("Changes from e-conomic to review"),
+                "backend_id": self.id,
+                "user_id": self.env.uid,
+                "company_id": self.company_id.id or self.env.company.id,
+                "state": "done",
+                "review_only": True,
+            }
+        )
+        existing = {line.item_key: line for line in job.line_ids}
+        vals_list = []
+        for customer in customers:
+            key = str(customer["customerNumber"])
+            vals = {
+                "job_id": job.id,
+                "item_key": key,
+                **job._crm_sync_line_values(
+                    results[customer["customerNumber"]], customer
+                ),
+            }
+            if key in existing:
+                existing[key].write(vals)
+            else:
+                vals_list.append(vals)
+        self.env["crm.sync.economic.import.line"].sudo().create(vals_list)
 
     def _crm_sync_economic_receive_reviewed(self, customer, partner):
         """A customer left to review: link it to ``partner`` or, without one,

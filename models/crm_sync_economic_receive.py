@@ -73,14 +73,16 @@ def apply_remote(link, values, version, push=True):
             source=link,
         )
     agreed = {fname: value for fname, value in agreed.items() if fname not in to_remote}
-    link._crm_sync_record_agreed(agreed, remote_version=version)
-    link.write(
-        {
-            "state": "differs" if conflicts else "in_sync",
-            "difference_count": len(conflicts),
-            "last_error": False,
-        }
-    )
+    vals = {
+        "agreed_values": {**(link.agreed_values or {}), **agreed},
+        "last_sync": fields.Datetime.now(),
+        "state": "differs" if conflicts else "in_sync",
+        "difference_count": len(conflicts),
+        "last_error": False,
+    }
+    if version:
+        vals["remote_version"] = version
+    link.write(vals)  # one write: agreed values (as _crm_sync_record_agreed) and state
     return bool(to_local or conflicts), bool(push and to_remote)
 
 
@@ -128,12 +130,24 @@ class CrmSyncEconomicBackend(models.Model):
         )
         results.update(unlinked_results)
         self._crm_sync_economic_note_unknown_countries(links | new_links, remote)
+        if mode != "import":
+            self._crm_sync_economic_review_later(
+                [
+                    by_number[n]
+                    for n, res in results.items()
+                    if res["result"] == "to_review"
+                ],
+                results,
+            )
         if contacts_by_customer is not None:
             self._crm_sync_economic_receive_contacts(
                 links | new_links, contacts_by_customer, push=mode != "import"
             )
-        # sudo: bookkeeping of the backend (last sync time)
-        self.sudo().write({"last_sync": fields.Datetime.now()})
+        # sudo: bookkeeping of the backend (last sync time), only when its row
+        # is free: concurrent syncs of one backend never wait for each other
+        backend = self.sudo()
+        if backend._crm_sync_lock_rows(nowait=True):
+            backend.write({"last_sync": fields.Datetime.now()})
         return results
 
     def _crm_sync_economic_link_model(self):
@@ -338,33 +352,43 @@ class CrmSyncEconomicBackend(models.Model):
         "candidate_ids"}}`` for unlinked ``customers``; one query for the batch.
         A partner is taken by one customer of the batch at most."""
         keys = {n: self._crm_sync_economic_keys(c) for n, c in customers.items()}
-        rows = self._crm_sync_economic_candidate_rows(keys)
+        index = self._crm_sync_economic_index(
+            self._crm_sync_economic_candidate_rows(keys)
+        )
         taken = set()
         matches = {}
         for number, key in keys.items():
-            match = self._crm_sync_economic_match_one(key, rows, taken)
+            match = self._crm_sync_economic_match_one(key, index, taken)
             if match["result"] == "link":
                 taken.add(match["partner_id"])
             matches[number] = match
         return matches
 
-    def _crm_sync_economic_match_one(self, key, rows, taken):
+    @api.model
+    def _crm_sync_economic_index(self, rows):
+        """Candidate rows by key: ``{"ids"|"emails"|"name": {key: {id: row}}}``."""
+        index = {"ids": {}, "emails": {}, "name": {}}
+        for row in rows:
+            for kind, values in (
+                ("ids", row["ids"]),
+                ("emails", {row["email"]} - {None}),
+                ("name", {row["name"]} - {None}),
+            ):
+                for value in values:
+                    index[kind].setdefault(value, {})[row["id"]] = row
+        return index
+
+    def _crm_sync_economic_match_one(self, key, index, taken):
         rules = (
-            (
-                lambda row: key["ids"] & row["ids"],
-                self.env._("Same company ID or VAT number"),
-            ),
-            (
-                lambda row: row["email"] and row["email"] in key["emails"],
-                self.env._("Same e-mail address"),
-            ),
-            (
-                lambda row: key["name"] and row["name"] == key["name"],
-                self.env._("Same company name"),
-            ),
+            ("ids", key["ids"], self.env._("Same company ID or VAT number")),
+            ("emails", key["emails"], self.env._("Same e-mail address")),
+            ("name", {key["name"]} - {None}, self.env._("Same company name")),
         )
-        for rule, label in rules:
-            candidates = [row for row in rows if rule(row)]
+        for kind, values, label in rules:
+            found = {}
+            for value in values:
+                found.update(index[kind].get(value, {}))
+            candidates = [found[partner_id] for partner_id in sorted(found)]
             if not candidates:
                 continue
             free = [row for row in candidates if row["id"] not in taken]
@@ -465,163 +489,6 @@ class CrmSyncEconomicBackend(models.Model):
             } - {"", None}
             result.append(row)
         return result
-
-    # ------------------------------------------------------------------
-    # Contacts ↔ child persons
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _crm_sync_economic_contact_body(self, contact):
-        """A Legacy REST contact body, also from an OpenAPI Contacts item."""
-        if "customerContactNumber" in contact or "number" not in contact:
-            return contact
-        return {
-            "customerContactNumber": contact["number"],
-            "name": contact.get("name"),
-            "email": contact.get("email"),
-            "phone": contact.get("phone"),
-            "customer": {"customerNumber": contact.get("customerNumber")},
-        }
-
-    def _crm_sync_economic_receive_contacts(
-        self, links, contacts_by_customer, push=True
-    ):
-        """Sync the contacts of the customers of ``links`` that
-        ``contacts_by_customer`` has a (full) list for: linked contacts by the
-        three-way rule, new ones matched to a child person (e-mail, then one
-        with the same name) or created under the partner; a link whose contact
-        is gone from the list is removed (the person is kept)."""
-        links = links.filtered(
-            lambda link: link.customer_number in contacts_by_customer
-        )
-        if not links:
-            return
-        Contact = self.env["crm.sync.economic.contact"].sudo()  # sudo: see links
-        existing = Contact.search(
-            [("backend_id", "=", self.id), ("customer_link_id", "in", links.ids)]
-        )
-        existing._crm_sync_lock_rows()
-        by_number = {contact.contact_number: contact for contact in existing}
-        to_push = Contact
-        new_contacts = {}
-        seen = set()
-        for link in links:
-            for body in contacts_by_customer[link.customer_number]:
-                body = self._crm_sync_economic_contact_body(body)
-                if body.get("deleted") or body.get("isDeleted"):
-                    continue
-                number = int(body["customerContactNumber"])
-                seen.add(number)
-                values = mapping.contact_to_odoo(body)
-                contact_link = by_number.get(number)
-                if contact_link and contact_link.customer_link_id == link:
-                    if apply_remote(contact_link, values, False, push=push)[1]:
-                        to_push |= contact_link
-                elif not contact_link:
-                    new_contacts[number] = (link, values)
-        to_push._crm_sync_queue_push()
-        existing.filtered(
-            lambda c: c.contact_number and c.contact_number not in seen
-        ).unlink()
-        self._crm_sync_economic_link_contacts(new_contacts)
-
-    def _crm_sync_economic_link_contacts(self, new_contacts):
-        """Link or create the child persons of new contacts ``{number: (customer
-        link, values)}``: one search for the children, one create each."""
-        if not new_contacts:
-            return
-        parents = self.env["res.partner"].union(
-            *(link.record_id for link, _values in new_contacts.values())
-        )
-        children = self.env["res.partner"].search(
-            [("parent_id", "in", parents.ids), ("is_company", "=", False)]
-        )
-        Contact = self.env["crm.sync.economic.contact"].sudo()  # sudo: see links
-        child_links = Contact.search(
-            [("backend_id", "=", self.id), ("record_id", "in", children.ids)]
-        )
-        # a person linked already is no candidate, unless its link waits for
-        # its first push (no number yet): then the link is taken over
-        waiting = child_links.filtered(lambda c: not c.contact_number).grouped(
-            "record_id"
-        )
-        free = children - (
-            child_links.record_id - Contact.union(*waiting.values()).record_id
-        )
-        to_create = []
-        for number, (link, values) in new_contacts.items():
-            child = self._crm_sync_economic_match_child(free, link.record_id, values)
-            if not child:
-                to_create.append((number, link, values))
-                continue
-            free -= child
-            vals = self._crm_sync_economic_contact_link_vals(number, link, child.id, {})
-            contact_link = waiting.get(child)
-            if contact_link:
-                contact_link.write(vals)
-            else:
-                contact_link = Contact.create(vals)
-            apply_remote(contact_link, values, False, push=False)
-        self._crm_sync_economic_create_children(to_create)
-
-    @api.model
-    def _crm_sync_economic_match_child(self, children, parent, values):
-        """The one child person of ``parent`` with the contact's e-mail, else
-        the one with its name; none when none or several."""
-        mine = children.filtered(lambda child: child.parent_id == parent)
-        email = normalize_email(values.get("email") or "")
-        name = normalize_name(values.get("name") or "")
-        for matches in (
-            mine.filtered(lambda c: email and c.email_normalized == email),
-            mine.filtered(lambda c: name and c.crm_sync_name_key == name),
-        ):
-            if len(matches) == 1:
-                return matches
-            if matches:
-                return None
-        return None
-
-    def _crm_sync_economic_contact_link_vals(self, number, link, partner_id, agreed):
-        return {
-            "backend_id": self.id,
-            "customer_link_id": link.id,
-            "record_id": partner_id,
-            "contact_number": number,
-            "remote_id": str(number),
-            "agreed_values": agreed,
-            "last_sync": fields.Datetime.now(),
-            "state": "in_sync",
-        }
-
-    def _crm_sync_economic_create_children(self, to_create):
-        if not to_create:
-            return
-        children = (
-            self.env["res.partner"]
-            .with_context(crm_sync_no_export=True)
-            .create(
-                [
-                    {
-                        **{fname: value for fname, value in values.items() if value},
-                        "parent_id": link.record_id.id,
-                        "type": "contact",
-                        "is_company": False,
-                    }
-                    for _number, link, values in to_create
-                ]
-            )
-        )
-        # sudo: see links
-        self.env["crm.sync.economic.contact"].sudo().create(
-            [
-                self._crm_sync_economic_contact_link_vals(
-                    number, link, child.id, values
-                )
-                for (number, link, values), child in zip(
-                    to_create, children, strict=True
-                )
-            ]
-        )
 
     # ------------------------------------------------------------------
     # Unknown country texts

@@ -229,6 +229,31 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         self.assertIn("Atlantis", self.partner.message_ids[:1].body)
         self.assertFalse(self._queued(self.link), "never pushed over the text")
 
+    def test_new_customer_to_review_listed(self):
+        Partner = self.env["res.partner"]
+        twins = Partner.create(
+            [{"name": "Tvilling A/S", "is_company": True} for _i in range(2)]
+        )
+        number = self.fake.add_customer(webhook=False, name="Tvilling A/S")
+        self._post(old=number, new=number)
+        self._process()
+        self.assertEqual(Partner.search_count([("name", "=", "Tvilling A/S")]), 2)
+        line = self.env["crm.sync.economic.import.line"].search(
+            [("customer_number", "=", number), ("result", "=", "to_review")]
+        )
+        self.assertEqual(line.candidate_ids, twins)
+        self.assertTrue(line.job_id.review_only)
+        # the same customer again: still one line to review
+        self._post(old=number, new=number)
+        self._process()
+        self.assertEqual(len(line.job_id.line_ids), 1)
+        line = line.job_id.line_ids
+        line.with_user(self.user_sales_manager).action_crm_sync_link(twins[1].id)
+        self.assertEqual(self._link(twins[1]).customer_number, number)
+        self.assertEqual(
+            self.backend.crm_sync_economic_import_status()["state"], "idle"
+        )
+
     def test_renumbering_link_follows(self):
         partners = self.env["res.partner"].search_count([])
         new = self.fake.renumber_customer(self.number, 7777)
