@@ -258,6 +258,12 @@ class TestEconomicStatus(EconomicStatusCommon):
         self.backend.api_url = self.fake.url
         self.assertEqual(self._status(refresh=True)["state"], "in_sync")
 
+    def test_deleted_in_economic(self):
+        self.fake.delete_customer(self.number)
+        status = self._status(refresh=True)
+        self.assertEqual(status["state"], "error")
+        self.assertIn("no longer exists in e-conomic", status["message"])
+
     def test_reading_partners_makes_no_request(self):
         partners = self.env["res.partner"].create(
             [{"name": f"Read Co {i}", "is_company": True} for i in range(1000)]
@@ -360,6 +366,17 @@ class TestEconomicApply(EconomicStatusCommon):
         self.assertEqual(self.partner.city, "Odense")
         self.assertEqual(
             self._fake_customer()["telephoneAndFaxNumber"], "+45 33 12 34 56"
+        )
+
+    def test_apply_address_both_lines(self):
+        self.partner.street2 = "2. sal"
+        status = self.partner.crm_sync_economic_apply({"address": "crm"})
+        self.assertEqual(status[str(self.partner.id)]["state"], "in_sync")
+        self.assertEqual(self._fake_customer()["address"], "Strandvejen 1\n2. sal")
+        self.fake.change_customer(self.number, address="Havnegade 3\nBaghuset")
+        self.partner.crm_sync_economic_apply({"address": "economic"})
+        self.assertEqual(
+            (self.partner.street, self.partner.street2), ("Havnegade 3", "Baghuset")
         )
 
     def test_salesman_rights(self):
