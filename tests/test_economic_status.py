@@ -501,6 +501,29 @@ class TestEconomicApply(EconomicStatusCommon):
             wizard.action_apply()
         self.assertEqual(self._fake_customer()["city"], "Vejle")
 
+    def test_no_line_in_another_users_window(self):
+        wizard = (
+            self.env["res.partner.economic.compare"]
+            .with_user(self.user_sales_manager)
+            .create({"partner_id": self.partner.id})
+        )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner.economic.compare.line",
+            "create",
+            {"wizard_id": wizard.id, "economic_field": "city", "choice": "crm"},
+            kinds=("AccessError",),
+        )
+        self.assertRpcFault(
+            self.user_salesman,
+            "res.partner.economic.compare.line",
+            "write",
+            wizard.line_ids.ids,
+            {"choice": "crm"},
+            kinds=("AccessError",),
+        )
+        self.assertFalse(wizard.line_ids.filtered("choice"))
+
     def test_compare_window_all_economic(self):
         self._differ()
         wizard = (

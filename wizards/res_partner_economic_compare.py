@@ -9,7 +9,7 @@ lines change nothing.
 """
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..utils import economic_compare
 
@@ -97,6 +97,19 @@ class ResPartnerEconomicCompare(models.TransientModel):
             part.strip() for part in str(value).splitlines() if part.strip()
         )
 
+    def write(self, vals):
+        self._crm_sync_check_own_window()
+        return super().write(vals)
+
+    def _crm_sync_check_own_window(self):
+        if self.env.su:
+            return
+        # sudo: who created the windows, nothing else
+        if self.sudo().filtered(lambda wizard: wizard.create_uid != self.env.user):
+            raise AccessError(
+                self.env._("This Compare window is another user's: open your own.")
+            )
+
     def action_apply_all_crm(self):
         """The CRM is right on every differing field."""
         return self._apply_all("crm")
@@ -159,6 +172,21 @@ class ResPartnerEconomicCompareLine(models.TransientModel):
         help="Which value is right: it is written to the other side on Apply. "
         "Fields left without a choice are not changed.",
     )
+
+    # Choices are the window owner's: nobody adds or changes a line of another
+    # user's window (transient records are not private to their creator).
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizard_ids = {vals["wizard_id"] for vals in vals_list if vals.get("wizard_id")}
+        self.env["res.partner.economic.compare"].browse(
+            wizard_ids
+        )._crm_sync_check_own_window()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.wizard_id._crm_sync_check_own_window()
+        return super().write(vals)
 
     @api.depends("economic_field")
     def _compute_field_label(self):
