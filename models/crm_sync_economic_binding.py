@@ -145,7 +145,7 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
         )
         self.backend_id._crm_sync_economic_note({"last_sync": fields.Datetime.now()})
 
-    def _crm_sync_economic_differences(self, remote_values, local_values=None):
+    def _crm_sync_economic_odoo_differences(self, remote_values, local_values=None):
         """``{odoo field: (crm value, e-conomic value)}`` of the synced fields
         that differ (values in JSON form, e-conomic's mapped to Odoo's)."""
         self.ensure_one()
@@ -190,11 +190,10 @@ class CrmSyncEconomicLinkMixin(models.AbstractModel):
                 ),
             }
         )
-        sending = links - waiting
-        sending.filtered(lambda link: link.state != "to_create").write(
+        links.filtered(lambda link: link.state != "to_create").write(
             {"state": "pending"}
         )
-        return super(CrmSyncEconomicLinkMixin, sending)._crm_sync_queue_push()
+        return super(CrmSyncEconomicLinkMixin, links - waiting)._crm_sync_queue_push()
 
     def _crm_sync_push(self):
         """Called by the push cron, after commit."""

@@ -194,3 +194,51 @@ class TestEconomicBackendRpc(CrmSyncHttpCommon, EconomicBackendMixin):
             kinds=("UserError",),
             match="App Secret Token",
         )
+
+
+WAIT_JS = """
+const wait = async (selector) => {
+    for (let i = 0; i < 200; i++) {
+        const found = document.querySelector(selector);
+        if (found) { return found; }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("not found: " + selector);
+};
+"""
+
+
+@tagged("post_install", "-at_install", "crm_sync", "crm_sync_economic")
+class TestEconomicBackendUi(CrmSyncHttpCommon, EconomicBackendMixin):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._economic_setup(enabled=False)
+        partner = cls.env["res.partner"].create(
+            {"name": "Vist A/S", "is_company": True}
+        )
+        cls.link = partner._crm_sync_economic_link(cls.backend)
+
+    def test_backend_and_link_forms_render(self):
+        for path, checks in (
+            (
+                f"/odoo/action-crm_sync.crm_sync_economic_backend_action/{self.backend.id}",
+                (
+                    "div[name=webhook_url]",
+                    "div[name=app_secret_token] input[type=password]",
+                    "div[name=vat_zone_id]",
+                ),
+            ),
+            (
+                f"/odoo/action-crm_sync.crm_sync_economic_customer_action/{self.link.id}",
+                ("div[name=record_id]", "div[name=state]"),
+            ),
+        ):
+            with self.subTest(path=path):
+                waits = "".join(f"await wait({sel!r});" for sel in checks)
+                code = (
+                    f"(async () => {{ {WAIT_JS} {waits} "
+                    "console.log('test successful'); })()"
+                    ".catch((error) => console.error(error.message));"
+                )
+                self.browser_js(path, code, login=self.user_admin_settings.login)

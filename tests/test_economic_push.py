@@ -214,6 +214,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         self.assertFalse(self._queued(link), "nothing queued while disabled")
         self.assertTrue(link.needs_push)
         self.assertIn("disabled", link.last_error)
+        self.assertEqual(link.state, "pending")
         other = self._company(name="Ny Kunde ApS")
         self.assertFalse(self._link(other), "no new customer while disabled")
         self._process_pushes()
@@ -260,7 +261,7 @@ class TestEconomicPush(EconomicPushMixin, CrmSyncCommon):
         remote = link._crm_sync_economic_from_remote(
             self.fake.customer(link.customer_number)
         )
-        differences = link._crm_sync_economic_differences(remote)
+        differences = link._crm_sync_economic_odoo_differences(remote)
         self.assertEqual(differences, {"city": ("Aarhus C", "Odense")})
         link._crm_sync_economic_set_state(differences)
         self.assertEqual((link.state, link.difference_count), ("differs", 1))
