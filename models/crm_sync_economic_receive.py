@@ -37,6 +37,14 @@ from ..utils.normalize import normalize_email, normalize_name
 _logger = logging.getLogger(__name__)
 
 RECEIVE_MODES = ("update", "import")
+#: partners created from e-conomic: no push back, no "created" note or
+#: follower per partner (the link records where they come from)
+CREATE_CONTEXT = {
+    "crm_sync_no_export": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "tracking_disable": True,
+}
 
 
 def write_vals(values):
@@ -149,6 +157,11 @@ class CrmSyncEconomicBackend(models.Model):
         if backend._crm_sync_lock_rows(nowait=True):
             backend.write({"last_sync": fields.Datetime.now()})
         return results
+
+    @api.model
+    def _crm_sync_economic_create_context(self):
+        """Context of partners created from e-conomic data."""
+        return CREATE_CONTEXT
 
     def _crm_sync_economic_link_model(self):
         # sudo: links are bookkeeping written by the sync itself; what it may
@@ -281,9 +294,7 @@ class CrmSyncEconomicBackend(models.Model):
                 }
             )
         partners = (
-            self.env["res.partner"]
-            .with_context(crm_sync_no_export=True)
-            .create(vals_list)
+            self.env["res.partner"].with_context(**CREATE_CONTEXT).create(vals_list)
         )
         return Link.create(
             [

@@ -156,7 +156,7 @@ class CrmSyncEconomicBackend(models.Model):
             return
         children = (
             self.env["res.partner"]
-            .with_context(crm_sync_no_export=True)
+            .with_context(**self._crm_sync_economic_create_context())
             .create(
                 [
                     {
