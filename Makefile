@@ -2,7 +2,8 @@
 #   make setup   Python deps, PostgreSQL, Chromium, Odoo 18 (ODOO_SRC=/path/to/odoo-18.0 to install from a tree)
 #   make run     Odoo at http://127.0.0.1:8069 on crm_sync_demo, with crm_sync and its demo data
 #   make test    the whole crm_sync suite (pytest-odoo, browser tours included)
-.PHONY: setup run test test-odoo test-lifecycle lint bench pot clean screenshots
+#   make fake-economic   a fake e-conomic on 127.0.0.1:8780 with demo customers (FAKE_ECONOMIC_ARGS="--port 8781")
+.PHONY: setup run test test-odoo test-lifecycle lint bench pot clean screenshots fake-economic
 
 setup:
 	bash scripts/setup.sh
@@ -33,3 +34,6 @@ clean:
 
 screenshots:
 	python3 scripts/screenshots.py
+
+fake-economic:
+	python3 scripts/fake_economic.py $(FAKE_ECONOMIC_ARGS)

@@ -26,3 +26,14 @@ from . import crm_sync_binding
 from . import crm_sync_push
 from . import res_config_settings
 from . import ir_config_parameter
+from . import crm_sync_economic_backend
+from . import crm_sync_economic_binding
+from . import res_partner_economic
+from . import crm_lead_economic
+from . import crm_sync_economic_receive
+from . import crm_sync_economic_receive_contact
+from . import crm_sync_economic_event
+from . import crm_sync_economic_import
+from . import crm_sync_economic_customer_status
+from . import res_partner_economic_status
+from . import res_partner_economic_apply

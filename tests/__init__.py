@@ -28,3 +28,12 @@ from . import test_parameters
 from . import test_wizard_access
 from . import test_uninstall
 from . import test_portal_flow
+from . import test_economic_client
+from . import test_economic_mapping
+from . import test_economic_schemas
+from . import test_economic_fake
+from . import test_economic_status
+from . import test_economic_backend
+from . import test_economic_push
+from . import test_economic_import
+from . import test_economic_webhook

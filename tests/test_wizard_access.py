@@ -45,6 +45,9 @@ class TestWizardFields(TransactionCase):
                 "res.partner.check.data.line",
                 "res.partner.company.sync",
                 "res.partner.user.sync",
+                # access tests: tests/test_economic_status.py (fake e-conomic)
+                "res.partner.economic.compare",
+                "res.partner.economic.compare.line",
             },
             "a new window: add it to this list and to TestWizardAccess",
         )

@@ -8,3 +8,4 @@ from . import crm_lead_mass_convert
 from . import res_partner_company_sync
 from . import res_partner_user_sync
 from . import res_partner_check_data
+from . import res_partner_economic_compare
