@@ -319,6 +319,21 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         with self.assertRaises(AccessError):
             self.backend.with_user(self.user_salesman).crm_sync_economic_poll()
 
+    def test_poll_contact_changes(self):
+        """A contact changed alone (its customer untouched) comes with the poll."""
+        contact = self.fake.add_contact(self.number, webhook=False, name="Lise Holm")
+        self.backend._crm_sync_economic_poll()
+        person = self.partner.child_ids
+        self.assertEqual(person.name, "Lise Holm")
+        self.fake.change_contact(self.number, contact, name="Lise Holm-Berg")
+        # the contacts part of the poll alone (its customer was not polled)
+        self.fake.reset_counters()
+        with self.backend._crm_sync_economic_client() as client:
+            self.backend._crm_sync_economic_poll_contacts(client, None, set())
+        self.assertEqual(person.name, "Lise Holm-Berg")
+        self.assertEqual(self.fake.count("GET", "/customers/"), 1, "its contacts only")
+        self.assertEqual(self.partner.child_ids, person)
+
     def test_poll_xmlrpc(self):
         self.fake.change_customer(self.number, city="Viborg")
         fetched = self.rpc(
