@@ -228,6 +228,12 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         self.assertEqual(self.partner.country_id, denmark, "never cleared")
         self.assertIn("Atlantis", self.partner.message_ids[:1].body)
         self.assertFalse(self._queued(self.link), "never pushed over the text")
+        self._post(old=self.number, new=self.number)  # nothing changed since
+        self._process()
+        notes = self.partner.message_ids.filtered(
+            lambda m: "Atlantis" in (m.body or "")
+        )
+        self.assertEqual(len(notes), 1, "noted once per change")
 
     def test_new_customer_to_review_listed(self):
         Partner = self.env["res.partner"]
