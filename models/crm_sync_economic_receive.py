@@ -138,6 +138,16 @@ class CrmSyncEconomicBackend(models.Model):
         )
         results.update(unlinked_results)
         self._crm_sync_economic_note_unknown_countries(links | new_links, remote)
+        self._crm_sync_economic_receive_done(
+            by_number, results, links | new_links, contacts_by_customer, mode
+        )
+        return results
+
+    def _crm_sync_economic_receive_done(
+        self, by_number, results, links, contacts_by_customer, mode
+    ):
+        """The end of a receive: customers to review listed (webhooks, poll:
+        the import lists its own), contacts synced, the last sync noted."""
         if mode != "import":
             self._crm_sync_economic_review_later(
                 [
@@ -149,14 +159,13 @@ class CrmSyncEconomicBackend(models.Model):
             )
         if contacts_by_customer is not None:
             self._crm_sync_economic_receive_contacts(
-                links | new_links, contacts_by_customer, push=mode != "import"
+                links, contacts_by_customer, push=mode != "import"
             )
         # sudo: bookkeeping of the backend (last sync time), only when its row
         # is free: concurrent syncs of one backend never wait for each other
         backend = self.sudo()
         if backend._crm_sync_lock_rows(nowait=True):
             backend.write({"last_sync": fields.Datetime.now()})
-        return results
 
     @api.model
     def _crm_sync_economic_create_context(self):
