@@ -465,3 +465,41 @@ class TestEconomicEventConcurrency(BaseCase):
                     [("partner_id", "=", link.record_id.id)]
                 )
             )
+
+    def test_webhook_racing_our_push(self):
+        """The webhook of our own push processed by a transaction that began
+        before the push committed: postponed, then an echo (no proposal)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["crm.sync.economic.backend"].browse(self.backend_id)
+            if not backend.customer_link_ids:
+                backend._crm_sync_economic_receive([self.fake.customer(self.number)])
+            link = backend.customer_link_ids
+            link.record_id.with_context(crm_sync_no_export=True).city = "Ribe"
+            event_id = (
+                env["crm.sync.economic.event"]
+                .create({"backend_id": self.backend_id, "new_number": self.number})
+                .id
+            )
+            link_id = link.id
+        with self.registry.cursor() as cr_event:
+            env_event = api.Environment(cr_event, SUPERUSER_ID, {})
+            env_event["crm.sync.economic.event"].browse(event_id)._crm_sync_lock_rows()
+            with self.registry.cursor() as cr_push:
+                env_push = api.Environment(cr_push, SUPERUSER_ID, {})
+                env_push["crm.sync.economic.customer"].browse(link_id)._crm_sync_push()
+            self.assertEqual(self.fake.customer(self.number)["city"], "Ribe")
+            with mute_logger("odoo.sql_db"):
+                event = self._process(cr_event, event_id)
+            self.assertEqual(event.state, "pending", "postponed, not failed")
+        with self.registry.cursor() as cr:
+            event = self._process(cr, event_id)
+            self.assertEqual(event.state, "done")
+            link = event.env["crm.sync.economic.customer"].browse(link_id)
+            self.assertEqual(link.record_id.city, "Ribe")
+            self.assertEqual(link.state, "in_sync")
+            self.assertFalse(
+                event.env["crm.sync.proposal"].search(
+                    [("partner_id", "=", link.record_id.id)]
+                )
+            )
