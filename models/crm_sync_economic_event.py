@@ -28,7 +28,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..utils.economic_client import EconomicError, EconomicNotFound, filter_clause
+from ..utils.economic_client import (
+    EconomicAuthError,
+    EconomicError,
+    EconomicNotFound,
+    filter_clause,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -375,13 +380,15 @@ class CrmSyncEconomicBackend(models.Model):
         self.ensure_one()
         started = fields.Datetime.now()
         since = (self.last_poll or started - POLL_FIRST + POLL_MARGIN) - POLL_MARGIN
+        since_filter = filter_clause(
+            "lastUpdated", "gt", since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
         fetched = 0
         try:
             with self._crm_sync_economic_client() as client:
+                polled = set()
                 for _page, customers, _has_next in client.iter_customers(
-                    filter=filter_clause(
-                        "lastUpdated", "gt", since.strftime("%Y-%m-%dT%H:%M:%SZ")
-                    )
+                    filter=since_filter
                 ):
                     contacts = {
                         customer["customerNumber"]: client.get_contacts(
@@ -390,11 +397,35 @@ class CrmSyncEconomicBackend(models.Model):
                         for customer in customers
                     }
                     self._crm_sync_economic_receive(customers, contacts)
+                    polled |= set(contacts)
                     fetched += len(customers)
+                self._crm_sync_economic_poll_contacts(client, since_filter, polled)
         except EconomicError as error:
             raise UserError(self._crm_sync_economic_error_message(error)) from error
         self.write({"last_poll": started})
         return fetched
+
+    def _crm_sync_economic_poll_contacts(self, client, since_filter, polled):
+        """Contacts changed since the last poll whose customer did not change
+        (a contact change may not touch the customer): the full contact list
+        of those linked customers, synced. Skipped when the OpenAPI Contacts
+        service refuses (contacts then come with their customer's changes)."""
+        changed = set()
+        try:
+            for page in client.iter_all_contacts(filter=since_filter):
+                changed |= {
+                    (contact.get("customer") or {}).get("customerNumber")
+                    for contact in page
+                }
+        except (EconomicAuthError, EconomicNotFound) as error:
+            _logger.info("e-conomic contacts cursor refused (%s)", error)
+            return
+        links = self._crm_sync_economic_lock_links(list(changed - polled - {None}))
+        if links:
+            self._crm_sync_economic_receive_contacts(
+                links,
+                {n: client.get_contacts(n) for n in links.mapped("customer_number")},
+            )
 
     @api.model
     def _cron_crm_sync_economic_poll(self):

@@ -28,7 +28,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 
 from ..utils import economic_mapping as mapping
 from ..utils import three_way
@@ -138,6 +138,16 @@ class CrmSyncEconomicBackend(models.Model):
         )
         results.update(unlinked_results)
         self._crm_sync_economic_note_unknown_countries(links | new_links, remote)
+        self._crm_sync_economic_receive_done(
+            by_number, results, links | new_links, contacts_by_customer, mode
+        )
+        return results
+
+    def _crm_sync_economic_receive_done(
+        self, by_number, results, links, contacts_by_customer, mode
+    ):
+        """The end of a receive: customers to review listed (webhooks, poll:
+        the import lists its own), contacts synced, the last sync noted."""
         if mode != "import":
             self._crm_sync_economic_review_later(
                 [
@@ -149,14 +159,13 @@ class CrmSyncEconomicBackend(models.Model):
             )
         if contacts_by_customer is not None:
             self._crm_sync_economic_receive_contacts(
-                links | new_links, contacts_by_customer, push=mode != "import"
+                links, contacts_by_customer, push=mode != "import"
             )
         # sudo: bookkeeping of the backend (last sync time), only when its row
         # is free: concurrent syncs of one backend never wait for each other
         backend = self.sudo()
         if backend._crm_sync_lock_rows(nowait=True):
             backend.write({"last_sync": fields.Datetime.now()})
-        return results
 
     @api.model
     def _crm_sync_economic_create_context(self):
@@ -356,7 +365,11 @@ class CrmSyncEconomicBackend(models.Model):
             normalize_email(email)
             for email in mapping.split_emails(customer.get("email") or "")
         } - {None}
-        return {"ids": ids, "emails": emails, "name": normalize_name(customer["name"])}
+        return {
+            "ids": ids,
+            "emails": emails,
+            "name": normalize_name(customer.get("name") or ""),
+        }
 
     def _crm_sync_economic_match(self, customers):
         """``{number: {"result": link|create|review, "partner_id", "reason",
@@ -507,7 +520,7 @@ class CrmSyncEconomicBackend(models.Model):
 
     def _crm_sync_economic_note_unknown_countries(self, links, remote):
         """A chatter note on each partner whose e-conomic country text matches
-        no country (the text is kept visible, never dropped)."""
+        no country (the text is kept visible, never dropped), once per text."""
         bodies = {}
         for link in links:
             unknown = remote.get(link.customer_number, (None, None))[1]
@@ -518,6 +531,24 @@ class CrmSyncEconomicBackend(models.Model):
                     number=link.customer_number,
                     text=unknown,
                 )
+        if not bodies:
+            return
+        # one query: the same note posted already (sudo: our own notes on
+        # these partners, compared, never returned)
+        texts = {res_id: html2plaintext(body) for res_id, body in bodies.items()}
+        for message in (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", list(bodies)),
+                    ("body", "ilike", "matches no country"),
+                ]
+            )
+        ):
+            if texts.get(message.res_id) == html2plaintext(message.body or ""):
+                bodies.pop(message.res_id, None)
         if bodies:
             self.env["res.partner"].browse(list(bodies))._message_log_batch(
                 bodies=bodies

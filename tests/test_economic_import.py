@@ -270,6 +270,14 @@ class TestEconomicImport(CrmSyncCommon, EconomicImportMixin):
         self.assertEqual(line.partner_id.name, "Delta A/S")
         self.assertNotIn(line.partner_id, self.delta_1 | self.delta_2)
 
+    def test_backend_form_buttons(self):
+        Backend = self.env["crm.sync.economic.backend"]
+        arch = Backend.with_user(self.user_sales_manager).get_view(view_type="form")
+        self.assertIn("crm_sync_economic_import_all", arch["arch"])
+        self.assertIn("action_crm_sync_economic_poll", arch["arch"])
+        arch = Backend.with_user(self.user_salesman).get_view(view_type="form")
+        self.assertNotIn("crm_sync_economic_import_all", arch["arch"])
+
     def test_salesman_cannot_import(self):
         with self.assertRaises(AccessError):
             self.backend.with_user(self.user_salesman).crm_sync_economic_import_all()

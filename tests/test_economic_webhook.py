@@ -228,6 +228,12 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         self.assertEqual(self.partner.country_id, denmark, "never cleared")
         self.assertIn("Atlantis", self.partner.message_ids[:1].body)
         self.assertFalse(self._queued(self.link), "never pushed over the text")
+        self._post(old=self.number, new=self.number)  # nothing changed since
+        self._process()
+        notes = self.partner.message_ids.filtered(
+            lambda m: "Atlantis" in (m.body or "")
+        )
+        self.assertEqual(len(notes), 1, "noted once per change")
 
     def test_new_customer_to_review_listed(self):
         Partner = self.env["res.partner"]
@@ -318,6 +324,21 @@ class TestEconomicWebhook(CrmSyncHttpCommon, EconomicBackendMixin):
         self.assertTrue(self.backend.last_poll)
         with self.assertRaises(AccessError):
             self.backend.with_user(self.user_salesman).crm_sync_economic_poll()
+
+    def test_poll_contact_changes(self):
+        """A contact changed alone (its customer untouched) comes with the poll."""
+        contact = self.fake.add_contact(self.number, webhook=False, name="Lise Holm")
+        self.backend._crm_sync_economic_poll()
+        person = self.partner.child_ids
+        self.assertEqual(person.name, "Lise Holm")
+        self.fake.change_contact(self.number, contact, name="Lise Holm-Berg")
+        # the contacts part of the poll alone (its customer was not polled)
+        self.fake.reset_counters()
+        with self.backend._crm_sync_economic_client() as client:
+            self.backend._crm_sync_economic_poll_contacts(client, None, set())
+        self.assertEqual(person.name, "Lise Holm-Berg")
+        self.assertEqual(self.fake.count("GET", "/customers/"), 1, "its contacts only")
+        self.assertEqual(self.partner.child_ids, person)
 
     def test_poll_xmlrpc(self):
         self.fake.change_customer(self.number, city="Viborg")
@@ -439,6 +460,44 @@ class TestEconomicEventConcurrency(BaseCase):
             link = event.backend_id.customer_link_ids
             self.assertEqual(len(link), 1)
             self.assertEqual(link.record_id.city, "Esbjerg")
+            self.assertFalse(
+                event.env["crm.sync.proposal"].search(
+                    [("partner_id", "=", link.record_id.id)]
+                )
+            )
+
+    def test_webhook_racing_our_push(self):
+        """The webhook of our own push processed by a transaction that began
+        before the push committed: postponed, then an echo (no proposal)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["crm.sync.economic.backend"].browse(self.backend_id)
+            if not backend.customer_link_ids:
+                backend._crm_sync_economic_receive([self.fake.customer(self.number)])
+            link = backend.customer_link_ids
+            link.record_id.with_context(crm_sync_no_export=True).city = "Ribe"
+            event_id = (
+                env["crm.sync.economic.event"]
+                .create({"backend_id": self.backend_id, "new_number": self.number})
+                .id
+            )
+            link_id = link.id
+        with self.registry.cursor() as cr_event:
+            env_event = api.Environment(cr_event, SUPERUSER_ID, {})
+            env_event["crm.sync.economic.event"].browse(event_id)._crm_sync_lock_rows()
+            with self.registry.cursor() as cr_push:
+                env_push = api.Environment(cr_push, SUPERUSER_ID, {})
+                env_push["crm.sync.economic.customer"].browse(link_id)._crm_sync_push()
+            self.assertEqual(self.fake.customer(self.number)["city"], "Ribe")
+            with mute_logger("odoo.sql_db"):
+                event = self._process(cr_event, event_id)
+            self.assertEqual(event.state, "pending", "postponed, not failed")
+        with self.registry.cursor() as cr:
+            event = self._process(cr, event_id)
+            self.assertEqual(event.state, "done")
+            link = event.env["crm.sync.economic.customer"].browse(link_id)
+            self.assertEqual(link.record_id.city, "Ribe")
+            self.assertEqual(link.state, "in_sync")
             self.assertFalse(
                 event.env["crm.sync.proposal"].search(
                     [("partner_id", "=", link.record_id.id)]
