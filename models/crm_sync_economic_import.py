@@ -295,7 +295,11 @@ class CrmSyncEconomicBackend(models.Model):
     _inherit = "crm.sync.economic.backend"
 
     import_ids = fields.One2many(
-        "crm.sync.economic.import", "backend_id", string="Imports", readonly=True
+        "crm.sync.economic.import",
+        "backend_id",
+        string="Imports",
+        readonly=True,
+        groups="crm_sync.crm_sync_group_manager",
     )
 
     def crm_sync_economic_import_all(self):
