@@ -9,7 +9,7 @@ runs_for() {
         bench_convert:1) printf '%s\n' "--partners 2000 --leads 200 --repeat 1 --lookup-leads 50" \
                                        "--scale --partners 2000 --scale-sizes 100,500" ;;
         bench_convert:*) printf '%s\n' "" "--scale" ;;
-        bench_economic:1) printf '%s\n' "--customers 300 --existing 300 --match 30 --form-reads 100" \
+        bench_economic:1) printf '%s\n' "--customers 300 --existing 300 --form-reads 100" \
                                         "--burst --burst-calls 200 --burst-customers 20" ;;
         bench_economic:*) printf '%s\n' "" "--burst" ;;
         bench_desync:1) printf '%s\n' "--partners 500 --accept 100 --filler 5000" ;;
